@@ -1,0 +1,1 @@
+"""The USITC Harmonized Tariff Schedule: revisions, their calendar, codes and rate texts."""

@@ -1,0 +1,1 @@
+"""Entry-line input (validation into a typed frame) and the public JSON output contract."""

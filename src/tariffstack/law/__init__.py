@@ -1,0 +1,1 @@
+"""Tariff law as data: measure files, lists, precedence rules; strict loading and lints."""
