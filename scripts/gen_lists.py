@@ -74,42 +74,53 @@ def main() -> None:
     data: Path = args.data
 
     annexes = data / "us_notes" / "s232_annexes_2026_text.txt"
-    _write("us", "s232_2026_annex_1a", annex_codes(annexes, 1, 202), {
-        "title": "Section 232 metals, Annex I-A (50% on full value): steel, aluminum, copper articles and "
-                 "derivatives",
-        "instrument": "Proclamation 11021, Strengthening Actions Taken to Adjust Imports of Aluminum, Steel, "
-                      "and Copper (Apr 2, 2026), Annex I-A",
-        "citation": "Proc. 11021 cl. 2(a) and Annex I-A; HTSUS ch. 99 subch. III note 16(c)(i)-(v)",
-        "url": "https://www.federalregister.gov/presidential-documents",
-        "generated_by": "scripts/gen_lists.py (annex_codes, lines 1-202 of the annex text)",
-        "source": "shared/data/us_notes/s232_annexes_2026_text.txt lines 1-202",
-        "confidence": "H",
-        "cross_check": "279 codes = note 16(c)(i)-(v) of HTSUS 2026 Rev 6: (i) 9 + (ii) 17 + (iii) 39 + "
-                       "(iv) 139 + (v) 76, less 7614.10.10 which is on (ii) and (iv). Budget Lab "
-                       "s232_annex_products.csv (annex 1a, 240 codes): all 240 are here; it lacks the 39 "
-                       "steel articles of (iii) (7206-7229, 7301.10, 7302.10/.40/.90, 7304-7306), which the "
-                       "annex text and note 16(c)(iii) both list, so they are kept. It also tags "
-                       "7601, 7604-7609, 7616.99.5160/.5170 and 7614.10.10 as steel; the annex lists them "
-                       "as aluminum. The rate (50%) is the same, so this list keeps them; the metal label "
-                       "follows the annex.",
-    })
+    _write(
+        "us",
+        "s232_2026_annex_1a",
+        annex_codes(annexes, 1, 202),
+        {
+            "title": "Section 232 metals, Annex I-A (50% on full value): steel, aluminum, "
+            "copper articles and derivatives",
+            "instrument": "Proclamation 11021, Strengthening Actions Taken to Adjust Imports of "
+            "Aluminum, Steel, and Copper (Apr 2, 2026), Annex I-A",
+            "citation": "Proc. 11021 cl. 2(a) and Annex I-A; HTSUS ch. 99 subch. III note 16(c)(i)-(v)",
+            "url": "https://www.federalregister.gov/presidential-documents",
+            "generated_by": "scripts/gen_lists.py (annex_codes, lines 1-202 of the annex text)",
+            "source": "shared/data/us_notes/s232_annexes_2026_text.txt lines 1-202",
+            "confidence": "H",
+            "cross_check": "279 codes = note 16(c)(i)-(v) of HTSUS 2026 Rev 6: (i) 9 + (ii) 17 + (iii) 39 + "
+            "(iv) 139 + (v) 76, less 7614.10.10 which is on (ii) and (iv). Budget Lab "
+            "s232_annex_products.csv (annex 1a, 240 codes): all 240 are here; it lacks the 39 "
+            "steel articles of (iii) (7206-7229, 7301.10, 7302.10/.40/.90, 7304-7306), which the "
+            "annex text and note 16(c)(iii) both list, so they are kept. It also tags "
+            "7601, 7604-7609, 7616.99.5160/.5170 and 7614.10.10 as steel; the annex lists them "
+            "as aluminum. The rate (50%) is the same, so this list keeps them; the metal label "
+            "follows the annex.",
+        },
+    )
 
     fentanyl = data / "lists" / "budgetlab" / "fentanyl_carveout_products.csv"
-    _write("us", "ieepa_ca_energy", budgetlab_category(fentanyl, "energy_ca"), {
-        "title": "Energy and energy resources, and critical minerals, of Canada at 10% (heading 9903.01.13)",
-        "instrument": "Executive Order 14197 (Mar 2, 2025) sec. 2; HTSUS ch. 99 subch. III note 2(k), "
-                      "heading 9903.01.13",
-        "citation": "EO 14197; EO 14156 sec. 8(a) (definition of energy); CBP CSMS 64297449",
-        "url": "https://www.federalregister.gov/d/2025-03775",
-        "generated_by": "scripts/gen_lists.py (budgetlab_category energy_ca)",
-        "source": "shared/data/lists/budgetlab/fentanyl_carveout_products.csv, category energy_ca (HTS8)",
-        "confidence": "M",
-        "cross_check": "CBP's own energy list spreadsheets (CSMS 64472173, 64514918, 65054354) could not be "
-                       "retrieved; the Budget Lab list is used as published. Crude oil 2709.00.20 and "
-                       "natural gas 2711 are in it, as the EO's definition requires.",
-        "note": "Potash is not on this list: it paid 25% under 9903.01.10 until 9903.01.15 took effect "
-                "on Mar 7, 2025 (EO 14231 sec. 2(b)).",
-    })
+    _write(
+        "us",
+        "ieepa_ca_energy",
+        budgetlab_category(fentanyl, "energy_ca"),
+        {
+            "title": "Energy and energy resources, and critical minerals, of Canada at 10% "
+            "(heading 9903.01.13)",
+            "instrument": "Executive Order 14197 (Mar 2, 2025) sec. 2; HTSUS ch. 99 subch. III note 2(k), "
+            "heading 9903.01.13",
+            "citation": "EO 14197; EO 14156 sec. 8(a) (definition of energy); CBP CSMS 64297449",
+            "url": "https://www.federalregister.gov/d/2025-03775",
+            "generated_by": "scripts/gen_lists.py (budgetlab_category energy_ca)",
+            "source": "shared/data/lists/budgetlab/fentanyl_carveout_products.csv, category energy_ca (HTS8)",
+            "confidence": "M",
+            "cross_check": "CBP's own energy list spreadsheets (CSMS 64472173, 64514918, 65054354) "
+            "could not be retrieved; the Budget Lab list is used as published. Crude oil 2709.00.20 and "
+            "natural gas 2711 are in it, as the EO's definition requires.",
+            "note": "Potash is not on this list: it paid 25% under 9903.01.10 until 9903.01.15 took effect "
+            "on Mar 7, 2025 (EO 14231 sec. 2(b)).",
+        },
+    )
 
 
 if __name__ == "__main__":

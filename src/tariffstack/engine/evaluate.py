@@ -43,9 +43,25 @@ class Evaluation:
 def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
     """MFN rate per line from the schedule in force on the entry day, with errors for bad codes."""
     mfn = store.mfn.sort("valid_from")
-    keyed = valid.select("line_id", "hts10", "spi", "value_cents", "qty_milli", "unit", "qty2_milli", "unit2",
-                         entry_day=pl.col("entry_ts").dt.date()).sort("entry_day")
-    joined = keyed.join_asof(mfn, left_on="entry_day", right_on="valid_from", by="hts10", strategy="backward")
+    keyed = valid.select(
+        "line_id",
+        "hts10",
+        "spi",
+        "value_cents",
+        "qty_milli",
+        "unit",
+        "qty2_milli",
+        "unit2",
+        entry_day=pl.col("entry_ts").dt.date(),
+    ).sort("entry_day")
+    joined = keyed.join_asof(
+        mfn,
+        left_on="entry_day",
+        right_on="valid_from",
+        by="hts10",
+        strategy="backward",
+        check_sortedness=False,  # both sides are sorted just above
+    )
     usmca = pl.col("spi").is_in(USMCA_SPI).fill_null(False)
     use_special = usmca & (pl.col("usmca_status") != "empty")
     pick = {  # the rate column set used for this line: the USMCA special rate when claimed and offered
@@ -53,31 +69,71 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
         for name in ("status", "adval_ppm", "spec1_uc", "spec1_unit", "spec2_uc", "spec2_unit")
     }
     joined = joined.with_columns(
-        mfn_status=pick["status"], mfn_adval_ppm=pick["adval_ppm"], mfn_spec1_uc=pick["spec1_uc"],
-        mfn_spec1_unit=pick["spec1_unit"], mfn_spec2_uc=pick["spec2_uc"], mfn_spec2_unit=pick["spec2_unit"],
+        mfn_status=pick["status"],
+        mfn_adval_ppm=pick["adval_ppm"],
+        mfn_spec1_uc=pick["spec1_uc"],
+        mfn_spec1_unit=pick["spec1_unit"],
+        mfn_spec2_uc=pick["spec2_uc"],
+        mfn_spec2_unit=pick["spec2_unit"],
         mfn_column=pl.when(use_special).then(pl.lit("special (S)")).otherwise(pl.lit("general")),
         mfn_text=pl.when(use_special).then(pl.col("special_text")).otherwise(pl.col("general_text")),
     )
     hts = pl.format("hts: {} ", pl.col("hts10"))
     error = (
         pl.when(pl.col("valid_from").is_null() | (pl.col("entry_day") >= pl.col("valid_to")))
-        .then(pl.concat_str(hts, pl.lit("is not in the schedule in force on "), pl.col("entry_day").cast(pl.String)))
+        .then(
+            pl.concat_str(
+                hts, pl.lit("is not in the schedule in force on "), pl.col("entry_day").cast(pl.String)
+            )
+        )
         .when(usmca & (pl.col("usmca_status") == "empty") & (pl.col("general_status") != "free"))
-        .then(pl.concat_str(pl.lit("spi: S (USMCA) is not offered in the special column of "), pl.col("hts10")))
+        .then(
+            pl.concat_str(pl.lit("spi: S (USMCA) is not offered in the special column of "), pl.col("hts10"))
+        )
         .when(pl.col("mfn_status").is_in(["component", "text", "empty"]))
-        .then(pl.concat_str(hts, pl.lit("MFN rate '"), pl.col("mfn_text"),
-                            pl.lit("' cannot be computed from value and quantity (status "),
-                            pl.col("mfn_status"), pl.lit(")")))
+        .then(
+            pl.concat_str(
+                hts,
+                pl.lit("MFN rate '"),
+                pl.col("mfn_text"),
+                pl.lit("' cannot be computed from value and quantity (status "),
+                pl.col("mfn_status"),
+                pl.lit(")"),
+            )
+        )
         .when((pl.col("mfn_spec1_uc") > 0) & pl.col("qty_milli").is_null())
-        .then(pl.concat_str(pl.lit("quantity: required for the specific rate '"), pl.col("mfn_text"),
-                            pl.lit("' (per "), pl.col("mfn_spec1_unit"), pl.lit(")")))
+        .then(
+            pl.concat_str(
+                pl.lit("quantity: required for the specific rate '"),
+                pl.col("mfn_text"),
+                pl.lit("' (per "),
+                pl.col("mfn_spec1_unit"),
+                pl.lit(")"),
+            )
+        )
         .when((pl.col("mfn_spec1_uc") > 0) & (pl.col("unit") != pl.col("mfn_spec1_unit")))
-        .then(pl.concat_str(pl.lit("unit: the rate '"), pl.col("mfn_text"), pl.lit("' is per "),
-                            pl.col("mfn_spec1_unit"), pl.lit("; got "), pl.col("unit")))
-        .when((pl.col("mfn_spec2_uc") > 0)
-              & (pl.col("qty2_milli").is_null() | (pl.col("unit2") != pl.col("mfn_spec2_unit"))))
-        .then(pl.concat_str(pl.lit("quantity2: the rate '"), pl.col("mfn_text"), pl.lit("' needs a second quantity per "),
-                            pl.col("mfn_spec2_unit")))
+        .then(
+            pl.concat_str(
+                pl.lit("unit: the rate '"),
+                pl.col("mfn_text"),
+                pl.lit("' is per "),
+                pl.col("mfn_spec1_unit"),
+                pl.lit("; got "),
+                pl.col("unit"),
+            )
+        )
+        .when(
+            (pl.col("mfn_spec2_uc") > 0)
+            & (pl.col("qty2_milli").is_null() | (pl.col("unit2") != pl.col("mfn_spec2_unit")))
+        )
+        .then(
+            pl.concat_str(
+                pl.lit("quantity2: the rate '"),
+                pl.col("mfn_text"),
+                pl.lit("' needs a second quantity per "),
+                pl.col("mfn_spec2_unit"),
+            )
+        )
         .otherwise(None)
     )
     amount = (
@@ -85,11 +141,21 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
         + specific_cents(pl.col("qty_milli").fill_null(0), pl.col("mfn_spec1_uc"))
         + specific_cents(pl.col("qty2_milli").fill_null(0), pl.col("mfn_spec2_uc"))
     )
-    return joined.with_columns(mfn_error=error).with_columns(
-        mfn_cents=pl.when(pl.col("mfn_error").is_null()).then(amount).otherwise(None)
-    ).select(
-        "line_id", "mfn_error", "mfn_cents", "mfn_status", "mfn_adval_ppm", "mfn_column", "mfn_text",
-        "description", "first_revision", "last_revision",
+    return (
+        joined.with_columns(mfn_error=error)
+        .with_columns(mfn_cents=pl.when(pl.col("mfn_error").is_null()).then(amount).otherwise(None))
+        .select(
+            "line_id",
+            "mfn_error",
+            "mfn_cents",
+            "mfn_status",
+            "mfn_adval_ppm",
+            "mfn_column",
+            "mfn_text",
+            "description",
+            "first_revision",
+            "last_revision",
+        )
     )
 
 
@@ -107,7 +173,9 @@ def _candidates(valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     )
     in_scope = best.filter(pl.col("include")).drop("include")
     pairs = valid.select("line_id", "hts10", "origin").join(in_scope, on="hts10")
-    return pairs.join(law.countries, on=["pid", "origin"], how="semi").select("line_id", "pid", "scope_prefix")
+    return pairs.join(law.countries, on=["pid", "origin"], how="semi").select(
+        "line_id", "pid", "scope_prefix"
+    )
 
 
 def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
@@ -122,8 +190,12 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         chain_ok = None
         chain_text = None
         for pid, (expr, text) in law.conditions.items():
-            chain_ok = (pl.when(pl.col("pid") == pid) if chain_ok is None else chain_ok.when(pl.col("pid") == pid)).then(expr)
-            chain_text = (pl.when(pl.col("pid") == pid) if chain_text is None else chain_text.when(pl.col("pid") == pid)).then(pl.lit(text))
+            chain_ok = (
+                pl.when(pl.col("pid") == pid) if chain_ok is None else chain_ok.when(pl.col("pid") == pid)
+            ).then(expr)
+            chain_text = (
+                pl.when(pl.col("pid") == pid) if chain_text is None else chain_text.when(pl.col("pid") == pid)
+            ).then(pl.lit(text))
         cond_ok = chain_ok.otherwise(True)
         cond_text = chain_text.otherwise(None)
     base_fact = {
@@ -139,28 +211,42 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         base = pl.when(is_kind).then(pl.col(column).fill_null(pl.col("value_cents"))).otherwise(base)
         missing = pl.when(is_kind).then(pl.col(column).is_null()).otherwise(missing)
     is_non_us = pl.col("base_kind") == "non_us_content_value"
-    base = pl.when(is_non_us).then(pl.col("value_cents") - pl.col("us_content_value_cents").fill_null(0)).otherwise(base)
+    base = (
+        pl.when(is_non_us)
+        .then(pl.col("value_cents") - pl.col("us_content_value_cents").fill_null(0))
+        .otherwise(base)
+    )
     missing = pl.when(is_non_us).then(pl.col("us_content_value_cents").is_null()).otherwise(missing)
     return frame.with_columns(
-        cond_ok=cond_ok, cond_text=cond_text, base_cents=base, base_missing=missing,
+        cond_ok=cond_ok,
+        cond_text=cond_text,
+        base_cents=base,
+        base_missing=missing,
     ).with_columns(
-        status=pl.when(~pl.col("in_force")).then(pl.lit("out_of_period"))
-        .when(~pl.col("cond_ok")).then(pl.lit("condition_not_met"))
-        .when(pl.col("base_missing") & (pl.col("base_if_missing") == "error")).then(pl.lit("missing_fact"))
+        status=pl.when(~pl.col("in_force"))
+        .then(pl.lit("out_of_period"))
+        .when(~pl.col("cond_ok"))
+        .then(pl.lit("condition_not_met"))
+        .when(pl.col("base_missing") & (pl.col("base_if_missing") == "error"))
+        .then(pl.lit("missing_fact"))
         .otherwise(pl.lit("applied")),
-        reason=pl.when(~pl.col("in_force")).then(pl.col("note"))
-        .when(~pl.col("cond_ok")).then(pl.concat_str(pl.lit("condition not met: "), pl.col("cond_text")))
+        reason=pl.when(~pl.col("in_force"))
+        .then(pl.col("note"))
+        .when(~pl.col("cond_ok"))
+        .then(pl.concat_str(pl.lit("condition not met: "), pl.col("cond_text")))
         .when(pl.col("base_missing") & (pl.col("base_if_missing") == "error"))
         .then(pl.concat_str(pl.lit("missing fact for the base: "), pl.col("base_kind")))
         .otherwise(None),
-        base_note=pl.when(pl.col("base_missing")).then(pl.concat_str(pl.lit("full value ("), pl.col("base_kind"),
-                                                                      pl.lit(" not given)")))
+        base_note=pl.when(pl.col("base_missing"))
+        .then(pl.concat_str(pl.lit("full value ("), pl.col("base_kind"), pl.lit(" not given)")))
         .otherwise(pl.col("base_kind")),
     )
 
 
 def _apply_exceptions(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    applied = frame.filter(pl.col("status") == "applied").select("line_id", "measure_id", pl.col("heading").alias("except_heading"))
+    applied = frame.filter(pl.col("status") == "applied").select(
+        "line_id", "measure_id", pl.col("heading").alias("except_heading")
+    )
     hits = (
         frame.filter(pl.col("status") == "applied")
         .select("line_id", "pid", "measure_id")
@@ -171,9 +257,13 @@ def _apply_exceptions(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     )
     frame = frame.join(hits, on=["line_id", "pid"], how="left")
     return frame.with_columns(
-        status=pl.when(pl.col("except_heading").is_not_null()).then(pl.lit("excepted")).otherwise(pl.col("status")),
+        status=pl.when(pl.col("except_heading").is_not_null())
+        .then(pl.lit("excepted"))
+        .otherwise(pl.col("status")),
         reason=pl.when(pl.col("except_heading").is_not_null())
-        .then(pl.concat_str(pl.lit("excepted: heading "), pl.col("except_heading"), pl.lit(" applies instead")))
+        .then(
+            pl.concat_str(pl.lit("excepted: heading "), pl.col("except_heading"), pl.lit(" applies instead"))
+        )
         .otherwise(pl.col("reason")),
     ).drop("except_heading")
 
@@ -195,17 +285,29 @@ def _apply_precedence(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         winners = (
             applied.filter(pl.col("kind") == "duty")
             .join(rule, left_on="measure_id", right_on="winner_measure")
-            .filter(((pl.col("winner_headings").list.len() == 0) | pl.col("winner_headings").list.contains(pl.col("heading")))
-                    & (pl.col("from_ts_right") <= pl.col("entry_ts")) & (pl.col("entry_ts") < pl.col("to_ts_right")))
+            .filter(
+                (
+                    (pl.col("winner_headings").list.len() == 0)
+                    | pl.col("winner_headings").list.contains(pl.col("heading"))
+                )
+                & (pl.col("from_ts_right") <= pl.col("entry_ts"))
+                & (pl.col("entry_ts") < pl.col("to_ts_right"))
+            )
             .group_by("line_id", "loser_measure", "loser_headings", "effect")
-            .agg(pl.col("base_cents").sum().alias("winner_base"), pl.col("heading").sort().first().alias("winner_heading"))
+            .agg(
+                pl.col("base_cents").sum().alias("winner_base"),
+                pl.col("heading").sort().first().alias("winner_heading"),
+            )
         )
         if winners.is_empty():
             continue
         hit = (
             applied.select("line_id", "pid", "measure_id", "heading")
             .join(winners, left_on=["line_id", "measure_id"], right_on=["line_id", "loser_measure"])
-            .filter((pl.col("loser_headings").list.len() == 0) | pl.col("loser_headings").list.contains(pl.col("heading")))
+            .filter(
+                (pl.col("loser_headings").list.len() == 0)
+                | pl.col("loser_headings").list.contains(pl.col("heading"))
+            )
             .select("line_id", "pid", "effect", "winner_base", "winner_heading")
         )
         label = rule["label"][0]
@@ -214,15 +316,33 @@ def _apply_precedence(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         remainder = pl.col("base_cents") - pl.col("winner_base")
         displaced = (pl.col("effect") == "displace") | ((pl.col("effect") == "remainder") & (remainder <= 0))
         frame = frame.with_columns(
-            status=pl.when(pl.col("effect").is_not_null() & displaced).then(pl.lit("displaced")).otherwise(pl.col("status")),
+            status=pl.when(pl.col("effect").is_not_null() & displaced)
+            .then(pl.lit("displaced"))
+            .otherwise(pl.col("status")),
             reason=pl.when(pl.col("effect").is_not_null() & displaced)
-            .then(pl.format("displaced by rule {}: {} ({} applies; {})", pl.lit(rule_id), pl.lit(label),
-                            pl.col("winner_heading"), pl.lit(citation)))
+            .then(
+                pl.format(
+                    "displaced by rule {}: {} ({} applies; {})",
+                    pl.lit(rule_id),
+                    pl.lit(label),
+                    pl.col("winner_heading"),
+                    pl.lit(citation),
+                )
+            )
             .otherwise(pl.col("reason")),
             rule_note=pl.when(pl.col("effect").is_not_null() & ~displaced)
-            .then(pl.format("remainder after {} base (rule {}; {})", pl.col("winner_heading"), pl.lit(rule_id), pl.lit(citation)))
+            .then(
+                pl.format(
+                    "remainder after {} base (rule {}; {})",
+                    pl.col("winner_heading"),
+                    pl.lit(rule_id),
+                    pl.lit(citation),
+                )
+            )
             .otherwise(pl.col("rule_note")),
-            base_cents=pl.when(pl.col("effect").is_not_null() & ~displaced).then(remainder).otherwise(pl.col("base_cents")),
+            base_cents=pl.when(pl.col("effect").is_not_null() & ~displaced)
+            .then(remainder)
+            .otherwise(pl.col("base_cents")),
         ).drop("effect", "winner_base", "winner_heading")
     return frame
 
@@ -231,43 +351,79 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
     """Evaluate every line; rows with an input error come out with that error and no duty."""
     valid = lines.filter(pl.col("error").is_null())
     mfn = _mfn(valid, store)
-    valid = valid.join(mfn.select("line_id", "mfn_error"), on="line_id").filter(pl.col("mfn_error").is_null()).drop("mfn_error")
+    valid = (
+        valid.join(mfn.select("line_id", "mfn_error"), on="line_id")
+        .filter(pl.col("mfn_error").is_null())
+        .drop("mfn_error")
+    )
     pairs = _candidates(valid, law)
     frame = _status_and_base(pairs, valid, law)
     frame = _apply_exceptions(frame, law)
     frame = _apply_precedence(frame, law)
     if "rule_note" not in frame.columns:
         frame = frame.with_columns(rule_note=pl.lit(None, dtype=pl.String))
-    frame = frame.join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id").with_columns(
-        eff_ppm=pl.when(pl.col("top_up_ppm").is_not_null())
-        .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))
-        .otherwise(pl.col("ppm").fill_null(0))
-    ).with_columns(
-        amount_cents=pl.when(pl.col("kind") == "duty").then(ad_valorem_cents(pl.col("base_cents"), pl.col("eff_ppm"))).otherwise(0)
+    frame = (
+        frame.join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id")
+        .with_columns(
+            eff_ppm=pl.when(pl.col("top_up_ppm").is_not_null())
+            .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))
+            .otherwise(pl.col("ppm").fill_null(0))
+        )
+        .with_columns(
+            amount_cents=pl.when(pl.col("kind") == "duty")
+            .then(ad_valorem_cents(pl.col("base_cents"), pl.col("eff_ppm")))
+            .otherwise(0)
+        )
     )
     applied = frame.filter(pl.col("status") == "applied")
     ch99 = applied.select(
-        "line_id", "heading", "measure_id", "kind", "reporting_order",
+        "line_id",
+        "heading",
+        "measure_id",
+        "kind",
+        "reporting_order",
         base_cents=pl.col("base_cents"),
-        base_kind=pl.when(pl.col("rule_note").is_not_null()).then(pl.col("rule_note")).otherwise(pl.col("base_note")),
-        rate_ppm=pl.col("eff_ppm"), rate_text=pl.col("rate_text"), amount_cents="amount_cents",
-        authority="authority", ref_instrument="ref_instrument", ref_citation="ref_citation", ref_url="ref_url",
-        void=pl.col("void_after_ruling").is_not_null(), prohibited="prohibited", reported="reported",
+        base_kind=pl.when(pl.col("rule_note").is_not_null())
+        .then(pl.col("rule_note"))
+        .otherwise(pl.col("base_note")),
+        rate_ppm=pl.col("eff_ppm"),
+        rate_text=pl.col("rate_text"),
+        amount_cents="amount_cents",
+        authority="authority",
+        ref_instrument="ref_instrument",
+        ref_citation="ref_citation",
+        ref_url="ref_url",
+        void=pl.col("void_after_ruling").is_not_null(),
+        prohibited="prohibited",
+        reported="reported",
         scope_prefix="scope_prefix",
     )
-    mfn_ok = mfn.filter(pl.col("mfn_error").is_null()).join(valid.select("line_id", "hts10", "value_cents"), on="line_id")
+    mfn_ok = mfn.filter(pl.col("mfn_error").is_null()).join(
+        valid.select("line_id", "hts10", "value_cents"), on="line_id"
+    )
     mfn_lines = mfn_ok.select(
         "line_id",
         heading=pl.col("hts10").map_elements(dotted, return_dtype=pl.String),
-        measure_id=pl.lit("us/mfn"), kind=pl.lit("mfn"), reporting_order=pl.lit(10**9),
-        base_cents="value_cents", base_kind=pl.lit("value"), rate_ppm="mfn_adval_ppm",
-        rate_text=pl.col("mfn_text"), amount_cents="mfn_cents",
+        measure_id=pl.lit("us/mfn"),
+        kind=pl.lit("mfn"),
+        reporting_order=pl.lit(10**9),
+        base_cents="value_cents",
+        base_kind=pl.lit("value"),
+        rate_ppm="mfn_adval_ppm",
+        rate_text=pl.col("mfn_text"),
+        amount_cents="mfn_cents",
         authority=pl.lit("HTSUS column 1"),
         ref_instrument=pl.format("HTSUS {} ({} column)", pl.col("first_revision"), pl.col("mfn_column")),
-        ref_citation=pl.lit("19 U.S.C. 1202"), ref_url=pl.lit("https://hts.usitc.gov"),
-        void=pl.lit(False), prohibited=pl.lit(False), reported=pl.lit(True), scope_prefix=pl.lit(None, dtype=pl.String),
+        ref_citation=pl.lit("19 U.S.C. 1202"),
+        ref_url=pl.lit("https://hts.usitc.gov"),
+        void=pl.lit(False),
+        prohibited=pl.lit(False),
+        reported=pl.lit(True),
+        scope_prefix=pl.lit(None, dtype=pl.String),
     )
-    out_lines = pl.concat([ch99, mfn_lines], how="vertical_relaxed").sort("line_id", "reporting_order", "heading")
+    out_lines = pl.concat([ch99, mfn_lines], how="vertical_relaxed").sort(
+        "line_id", "reporting_order", "heading"
+    )
     not_applied = _not_applied(frame, valid, law)
     totals = out_lines.group_by("line_id").agg(
         total_cents=pl.col("amount_cents").sum(),
@@ -285,7 +441,9 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
         )
         .with_columns(
             total_cents=pl.when(pl.col("error").is_null()).then(pl.col("total_cents").fill_null(0)),
-            owed_cents=pl.when(pl.col("error").is_null()).then(pl.col("total_cents").fill_null(0) - pl.col("void_cents").fill_null(0)),
+            owed_cents=pl.when(pl.col("error").is_null()).then(
+                pl.col("total_cents").fill_null(0) - pl.col("void_cents").fill_null(0)
+            ),
             adcvd_cents=pl.when(pl.col("error").is_null()).then(pl.col("adcvd_cents")),
             prohibited=pl.col("prohibited").fill_null(False),
         )
@@ -298,7 +456,13 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
 def _not_applied(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """Headings in scope that did not apply, and measures with no heading in scope, with reasons."""
     in_scope = frame.filter(pl.col("status") != "applied").select(
-        "line_id", "measure_id", "heading", "status", "reason", "ref_instrument", "ref_citation",
+        "line_id",
+        "measure_id",
+        "heading",
+        "status",
+        "reason",
+        "ref_instrument",
+        "ref_citation",
     )
     touched = frame.select("line_id", "measure_id").unique()
     measures = law.measures.explode("measure_countries")
@@ -306,14 +470,25 @@ def _not_applied(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> 
         valid.select("line_id", "origin", "importing_country")
         .join(law.measures.select("measure_id", "importing_country"), on="importing_country")
         .join(touched, on=["line_id", "measure_id"], how="anti")
-        .join(measures.select("measure_id", origin=pl.col("measure_countries"), country_hit=pl.lit(True)),
-              on=["measure_id", "origin"], how="left")
+        .join(
+            measures.select("measure_id", origin=pl.col("measure_countries"), country_hit=pl.lit(True)),
+            on=["measure_id", "origin"],
+            how="left",
+        )
         .select(
-            "line_id", "measure_id", heading=pl.lit(None, dtype=pl.String),
-            status=pl.when(pl.col("country_hit")).then(pl.lit("product_out_of_scope")).otherwise(pl.lit("country_out_of_scope")),
-            reason=pl.when(pl.col("country_hit")).then(pl.lit("product (HTS) not in the measure's scope"))
+            "line_id",
+            "measure_id",
+            heading=pl.lit(None, dtype=pl.String),
+            status=pl.when(pl.col("country_hit"))
+            .then(pl.lit("product_out_of_scope"))
+            .otherwise(pl.lit("country_out_of_scope")),
+            reason=pl.when(pl.col("country_hit"))
+            .then(pl.lit("product (HTS) not in the measure's scope"))
             .otherwise(pl.format("origin {} not in the measure's country scope", pl.col("origin"))),
-            ref_instrument=pl.lit(None, dtype=pl.String), ref_citation=pl.lit(None, dtype=pl.String),
+            ref_instrument=pl.lit(None, dtype=pl.String),
+            ref_citation=pl.lit(None, dtype=pl.String),
         )
     )
-    return pl.concat([in_scope, others], how="vertical_relaxed").sort("line_id", "measure_id", "heading", nulls_last=True)
+    return pl.concat([in_scope, others], how="vertical_relaxed").sort(
+        "line_id", "measure_id", "heading", nulls_last=True
+    )

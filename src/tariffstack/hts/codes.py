@@ -47,11 +47,7 @@ def normalize_hts(value: object) -> str:
 def normalize_hts_expr(col: pl.Expr) -> pl.Expr:
     """Vectorized :func:`normalize_hts`; invalid codes become null (the caller reports them)."""
     digits = col.cast(pl.String).str.strip_chars().str.replace_all(r"[.\s\-]", "")
-    padded = (
-        pl.when(digits.str.len_chars().is_in([7, 9]))
-        .then(pl.lit("0") + digits)
-        .otherwise(digits)
-    )
+    padded = pl.when(digits.str.len_chars().is_in([7, 9])).then(pl.lit("0") + digits).otherwise(digits)
     ten = pl.when(padded.str.len_chars() == 8).then(padded + pl.lit("00")).otherwise(padded)
     return pl.when(ten.str.contains(r"^\d{10}$")).then(ten).otherwise(None)
 

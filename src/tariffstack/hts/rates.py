@@ -115,7 +115,7 @@ def _parse_unit(rest: str) -> tuple[str, str] | None:
     rest = rest[1:].strip()
     for printed in sorted(UNIT_SYNONYMS, key=len, reverse=True):
         if rest.startswith(printed) and (len(rest) == len(printed) or not rest[len(printed)].isalnum()):
-            return UNIT_SYNONYMS[printed], rest[len(printed):].strip()
+            return UNIT_SYNONYMS[printed], rest[len(printed) :].strip()
     return None
 
 

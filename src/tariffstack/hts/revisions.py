@@ -9,6 +9,7 @@ Chapter 99 measure: legal effective dates come from the law files (copper appear
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,8 +17,10 @@ from pathlib import Path
 
 _FILE = re.compile(r"hts_(\d{4})_(basic|rev_(\d+))\.json\.gz$")
 _RECORD = re.compile(r"(\d{4})HTS(Basic|Rev(\d+))_change_record\.txt$")
-_DATE = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
-                   r"\s+(\d{1,2}),\s+(\d{4})\b")
+_DATE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(\d{1,2}),\s+(\d{4})\b"
+)
 
 # Revisions whose change record is not in the reference set. Each entry states its source.
 PUBLICATION_OVERRIDES: dict[str, tuple[date, str]] = {
@@ -92,7 +95,7 @@ def build_calendar(hts_dir: Path, records_dir: Path) -> list[Revision]:
             raise ValueError(f"no change record and no override for HTS {key}: cannot date it")
         revisions.append(Revision(year, number, key, published, source))
     revisions.sort()
-    for earlier, later in zip(revisions, revisions[1:], strict=False):
+    for earlier, later in itertools.pairwise(revisions):
         if later.published < earlier.published:
             raise ValueError(f"HTS {later.key} is dated before {earlier.key}")
     return revisions

@@ -46,7 +46,7 @@ def _usmca(text: str) -> Rate:
 
 
 def _rate_columns(prefix: str, rate: Rate) -> dict[str, object]:
-    specs = list(rate.specifics) + [None, None]
+    specs = [*list(rate.specifics), None, None]
     return {
         f"{prefix}_status": rate.status,
         f"{prefix}_adval_ppm": rate.ad_valorem_ppm,
@@ -87,14 +87,16 @@ def flatten_revision(rows: list[dict], key: str) -> tuple[list[dict], list[dict]
         stack.append((indent, row))
         code = (row.get("htsno") or "").replace(".", "").strip()
         if code.startswith("9903"):
-            ch99.append({
-                "revision": key,
-                "heading": row["htsno"].strip(),
-                "description": (row.get("description") or "").strip(),
-                "general": (row.get("general") or "").strip(),
-                "special": (row.get("special") or "").strip(),
-                "other": (row.get("other") or "").strip(),
-            })
+            ch99.append(
+                {
+                    "revision": key,
+                    "heading": row["htsno"].strip(),
+                    "description": (row.get("description") or "").strip(),
+                    "general": (row.get("general") or "").strip(),
+                    "special": (row.get("special") or "").strip(),
+                    "other": (row.get("other") or "").strip(),
+                }
+            )
             continue
         if len(code) not in (8, 10):
             continue
@@ -136,7 +138,10 @@ def build_store(hts_dir: Path, records_dir: Path, store_dir: Path) -> dict[str, 
     all10: list[pl.DataFrame] = []
     all99: list[pl.DataFrame] = []
     for revision in calendar:
-        path = hts_dir / f"hts_{revision.year}_{'basic' if revision.number == 0 else f'rev_{revision.number}'}.json.gz"
+        path = (
+            hts_dir
+            / f"hts_{revision.year}_{'basic' if revision.number == 0 else f'rev_{revision.number}'}.json.gz"
+        )
         rows10, rows99 = flatten_revision(read_revision_rows(path), revision.key)
         all10.append(pl.DataFrame(_with_parsed(rows10), infer_schema_length=None))
         all99.append(pl.DataFrame(rows99, infer_schema_length=None))
@@ -153,22 +158,36 @@ def build_store(hts_dir: Path, records_dir: Path, store_dir: Path) -> dict[str, 
 def calendar_frame(calendar: list[Revision]) -> pl.DataFrame:
     starts = [r.published for r in calendar]
     ends = [*starts[1:], FAR_FUTURE]
-    return pl.DataFrame({
-        "revision": [r.key for r in calendar],
-        "year": [r.year for r in calendar],
-        "number": [r.number for r in calendar],
-        "in_force_from": starts,
-        "in_force_to": ends,
-        "date_source": [r.source for r in calendar],
-    })
+    return pl.DataFrame(
+        {
+            "revision": [r.key for r in calendar],
+            "year": [r.year for r in calendar],
+            "number": [r.number for r in calendar],
+            "in_force_from": starts,
+            "in_force_to": ends,
+            "date_source": [r.source for r in calendar],
+        }
+    )
 
 
 RATE_COLUMNS = [
-    "description", "units", "general_text", "special_text", "other_text",
-    "general_status", "general_adval_ppm", "general_spec1_uc", "general_spec1_unit",
-    "general_spec2_uc", "general_spec2_unit",
-    "usmca_status", "usmca_adval_ppm", "usmca_spec1_uc", "usmca_spec1_unit",
-    "usmca_spec2_uc", "usmca_spec2_unit",
+    "description",
+    "units",
+    "general_text",
+    "special_text",
+    "other_text",
+    "general_status",
+    "general_adval_ppm",
+    "general_spec1_uc",
+    "general_spec1_unit",
+    "general_spec2_uc",
+    "general_spec2_unit",
+    "usmca_status",
+    "usmca_adval_ppm",
+    "usmca_spec1_uc",
+    "usmca_spec1_unit",
+    "usmca_spec2_uc",
+    "usmca_spec2_unit",
 ]
 
 
@@ -259,5 +278,3 @@ class Store:
 
 def revision_files(hts_dir: Path) -> list[str]:
     return sorted(revision_key(*p) for f in hts_dir.glob("*.json.gz") if (p := parse_revision_file(f)))
-
-

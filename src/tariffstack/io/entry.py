@@ -36,9 +36,27 @@ BOOL_FIELDS = (
 PASS_THROUGH = ("entry_number", "line_number", "sku")
 SPI_SYNONYMS = {"S": "S", "S+": "S+", "USMCA": "S", "CUSMA": "UST", "UST": "UST"}
 KNOWN_FIELDS = {
-    "hts", "origin", "entry_date", "export_date", "loading_date", "value", "spi", "quantity", "unit",
-    "quantity2", "unit2", "metal_weight_share", "melt_country", "smelt_country", "vehicle_age_years",
-    "ad_rate", "cvd_rate", "importing_country", *MONEY_FIELDS, *BOOL_FIELDS, *PASS_THROUGH,
+    "hts",
+    "origin",
+    "entry_date",
+    "export_date",
+    "loading_date",
+    "value",
+    "spi",
+    "quantity",
+    "unit",
+    "quantity2",
+    "unit2",
+    "metal_weight_share",
+    "melt_country",
+    "smelt_country",
+    "vehicle_age_years",
+    "ad_rate",
+    "cvd_rate",
+    "importing_country",
+    *MONEY_FIELDS,
+    *BOOL_FIELDS,
+    *PASS_THROUGH,
 }
 
 SCHEMA: dict[str, pl.DataType] = {
@@ -96,7 +114,9 @@ def parse_et(value: Any, field: str, *, date_only_time: time = DATE_ONLY_TIME) -
             return datetime.combine(date.fromisoformat(text), date_only_time)
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise FieldError(field, f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, Eastern time)") from exc
+        raise FieldError(
+            field, f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, Eastern time)"
+        ) from exc
     if parsed.tzinfo is not None:
         raise FieldError(field, f"{value!r}: give Eastern wall-clock time without a UTC offset")
     return parsed
@@ -134,7 +154,9 @@ def _unit(row: dict, field: str) -> str | None:
         return None
     key = str(value).strip().lower()
     if key not in UNIT_SYNONYMS:
-        raise FieldError(field, f"{value!r} is not a known unit ({', '.join(sorted(set(UNIT_SYNONYMS.values())))})")
+        raise FieldError(
+            field, f"{value!r} is not a known unit ({', '.join(sorted(set(UNIT_SYNONYMS.values())))})"
+        )
     return UNIT_SYNONYMS[key]
 
 
@@ -171,7 +193,9 @@ def validate_row(row: Any) -> dict[str, Any]:
         raise FieldError("entry_date", "missing")
     out["entry_ts"] = parse_et(row["entry_date"], "entry_date")
     if out["entry_ts"].date() < EARLIEST_ENTRY:
-        raise FieldError("entry_date", f"{row['entry_date']!r} is before 2025-01-01; the law here starts then")
+        raise FieldError(
+            "entry_date", f"{row['entry_date']!r} is before 2025-01-01; the law here starts then"
+        )
     for field, key in (("loading_date", "loading_ts"), ("export_date", "export_ts")):
         out[key] = parse_et(row[field], field) if row.get(field) is not None else None
     if row.get("value") is None:
@@ -186,12 +210,16 @@ def validate_row(row: Any) -> dict[str, Any]:
     if spi is not None and str(spi).strip():
         key = str(spi).strip().upper()
         if key not in SPI_SYNONYMS:
-            raise FieldError("spi", f"{spi!r} is not a program this engine models (S, S+ for USMCA; UST for CUSMA)")
+            raise FieldError(
+                "spi", f"{spi!r} is not a program this engine models (S, S+ for USMCA; UST for CUSMA)"
+            )
         out["spi"] = SPI_SYNONYMS[key]
     else:
         out["spi"] = None
-    for qfield, ufield, qkey, ukey in (("quantity", "unit", "qty_milli", "unit"),
-                                       ("quantity2", "unit2", "qty2_milli", "unit2")):
+    for qfield, ufield, qkey, ukey in (
+        ("quantity", "unit", "qty_milli", "unit"),
+        ("quantity2", "unit2", "qty2_milli", "unit2"),
+    ):
         if row.get(qfield) is not None:
             try:
                 out[qkey] = to_milli(row[qfield], qfield)

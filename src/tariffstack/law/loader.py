@@ -95,7 +95,9 @@ def load_law(root: Path | None = None) -> Law:
                 raise LawError(f"{path}: id {measure.id!r} does not match its path {expected!r}")
             law.measures[measure.id] = measure
             law.measure_paths[measure.id] = path
-        for path in sorted((country_dir / "rules").glob("*.yaml")) if (country_dir / "rules").exists() else []:
+        for path in (
+            sorted((country_dir / "rules").glob("*.yaml")) if (country_dir / "rules").exists() else []
+        ):
             law.rules[f"{country}/{path.stem}"] = _load_model(RuleFile, path)
         lists_dir = country_dir / "lists"
         for path in sorted(lists_dir.glob("*.csv")) if lists_dir.exists() else []:
