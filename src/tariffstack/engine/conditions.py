@@ -79,20 +79,30 @@ def compile_condition(cond: Condition) -> pl.Expr:
     return expr.fill_null(False)
 
 
+_PHRASES = {
+    "fact_true": "{} is true",
+    "fact_not_true": "{} is not true",
+    "fact_present": "{} is given",
+    "fact_absent": "{} is not given",
+    "loaded_before": "loaded before {}",
+    "entered_before": "entered before {}",
+}
+
+
 def describe_condition(cond: Condition) -> str:
-    """A short human text for explanations (``spi in [S, S+]``)."""
+    """A short human text for explanations (``spi in [S, S+]``, ``donation is true``)."""
     for key, value in cond.__dict__.items():
         if value is None:
             continue
         if key == "any_of":
             return "any of (" + "; ".join(describe_condition(c) for c in value) + ")"
-        if hasattr(value, "field") and hasattr(value, "values"):
-            return f"{value.field} {key.removeprefix('fact_').replace('_', ' ')} [{', '.join(value.values)}]"
-        if hasattr(value, "field"):
-            return f"{value.field} {key.removeprefix('fact_').replace('_', ' ')} {value.value:g}"
-        if isinstance(value, list):
-            return f"{key.replace('_', ' ')} [{', '.join(value)}]"
-        return f"{key.replace('_', ' ')} {value}"
+        if key in ("spi_in", "spi_not_in"):
+            return f"spi {'in' if key == 'spi_in' else 'not in'} [{', '.join(value)}]"
+        if key in ("fact_in", "fact_not_in"):
+            return f"{value.field} {'in' if key == 'fact_in' else 'not in'} [{', '.join(value.values)}]"
+        if key in ("fact_below", "fact_at_least"):
+            return f"{value.field} {'<' if key == 'fact_below' else '>='} {value.value:g}"
+        return _PHRASES[key].format(value)
     return "?"
 
 

@@ -38,6 +38,7 @@ class Evaluation:
     summary: pl.DataFrame
     lines: pl.DataFrame
     not_applied: pl.DataFrame
+    caveats: pl.DataFrame
 
 
 def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
@@ -90,7 +91,7 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
         .then(
             pl.concat_str(pl.lit("spi: S (USMCA) is not offered in the special column of "), pl.col("hts10"))
         )
-        .when(pl.col("mfn_status").is_in(["component", "text", "empty"]))
+        .when(pl.col("mfn_status").is_in(["component", "reference", "text", "empty"]))
         .then(
             pl.concat_str(
                 hts,
@@ -424,7 +425,10 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
     out_lines = pl.concat([ch99, mfn_lines], how="vertical_relaxed").sort(
         "line_id", "reporting_order", "heading"
     )
-    not_applied = _not_applied(frame, valid, law)
+    not_applied = _not_applied(frame, valid, law).join(
+        ch99.select("line_id", "measure_id", "heading"), on=["line_id", "measure_id", "heading"], how="anti"
+    )  # a heading with several provisions (e.g. full value, then content) is shown once, as applied
+    caveats = _caveats(frame)
     totals = out_lines.group_by("line_id").agg(
         total_cents=pl.col("amount_cents").sum(),
         void_cents=pl.col("amount_cents").filter(pl.col("void")).sum(),
@@ -450,7 +454,51 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
         .drop("mfn_error", "void_cents")
         .sort("line_id")
     )
-    return Evaluation(summary=summary, lines=out_lines, not_applied=not_applied)
+    summary = _suggest_codes(summary, store)
+    return Evaluation(summary=summary, lines=out_lines, not_applied=not_applied, caveats=caveats)
+
+
+def _caveats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Measures considered for a line whose law is verified only to a date before the entry date."""
+    late = frame.filter(pl.col("entry_ts") >= pl.col("verified_to").dt.offset_by("1d"))
+    return (
+        late.select("line_id", "measure_id", "verified_to")
+        .unique()
+        .with_columns(
+            caveat=pl.format(
+                "{}: law verified to {}; changes after that date may be missing",
+                pl.col("measure_id"),
+                pl.col("verified_to").dt.date().cast(pl.String),
+            )
+        )
+        .sort("line_id", "measure_id")
+    )
+
+
+def _suggest_codes(summary: pl.DataFrame, store: Store) -> pl.DataFrame:
+    """Append the nearest valid codes to unknown-code errors (one lookup per distinct code and day)."""
+    unknown = summary.filter(pl.col("error").str.contains("is not in the schedule in force on", literal=True))
+    if unknown.is_empty():
+        return summary
+    pairs = unknown.select("hts10", day=pl.col("entry_ts").dt.date()).unique()
+    hints = pl.DataFrame(
+        [
+            {"hts10": code, "day": day, "hint": ", ".join(dotted(c) for c in store.nearest_codes(code, day))}
+            for code, day in pairs.iter_rows()
+        ],
+        schema={"hts10": pl.String, "day": pl.Date, "hint": pl.String},
+    )
+    return (
+        summary.with_columns(day=pl.col("entry_ts").dt.date())
+        .join(hints, on=["hts10", "day"], how="left")
+        .with_columns(
+            error=pl.when(pl.col("hint").is_not_null() & (pl.col("hint") != ""))
+            .then(pl.format("{}; nearest valid codes: {}", pl.col("error"), pl.col("hint")))
+            .otherwise(pl.col("error"))
+        )
+        .drop("day", "hint")
+        .sort("line_id")
+    )
 
 
 def _not_applied(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:

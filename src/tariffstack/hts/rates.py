@@ -60,6 +60,9 @@ _AD_VALOREM = re.compile(rf"^{_NUMBER}\s*(?:%|percent)\s*(.*)$")
 _CENTS = re.compile(rf"^{_NUMBER}\s*¢\s*(.*)$")
 _DOLLARS = re.compile(rf"^\$\s*{_NUMBER}\s*(.*)$")
 _PROGRAMS = re.compile(r"\(([^()]*)\)")
+_REFERENCE = re.compile(r"^(The rate (of duty )?applicable to|See additional U\.S\. note \d+)", re.IGNORECASE)
+_POLARITY = re.compile(rf"^{_NUMBER}¢/kg less {_NUMBER}¢/kg for each degree under 100 degrees.*not less than")
+_PER_LINE = re.compile(rf"^{_NUMBER}¢/line/ ?gross \+ {_NUMBER}%$")
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,10 @@ class Rate:
     - ``ad_valorem`` / ``specific`` / ``compound``: computable from value and quantity.
     - ``component``: ad valorem or specific on a part of the article (``on the case``, ``on lead
       content``): structured, but it needs the component's value or quantity.
-    - ``text``: a rule in words (``The rate applicable to ...``): not computable here.
+    - ``reference``: the rate of another classification (``The rate applicable to each garment in
+      the ensemble if separately entered``, ``See additional U.S. note 3``): structured as a pointer,
+      computed by classifying the parts.
+    - ``text``: anything else in words: not parsed.
     - ``empty``: no rate printed.
     """
 
@@ -91,7 +97,7 @@ class Rate:
 
     @property
     def structured(self) -> bool:
-        return self.status in {"free", "ad_valorem", "specific", "compound", "component"}
+        return self.status in {"free", "ad_valorem", "specific", "compound", "component", "reference"}
 
     @property
     def computable(self) -> bool:
@@ -147,6 +153,14 @@ def parse_rate(text: str | None) -> Rate:
         return Rate("empty", raw)
     if clean.lower().startswith("free"):
         return Rate("free", raw)
+    if _REFERENCE.match(clean):
+        return Rate("reference", raw, components=(clean,))
+    if m := _POLARITY.match(clean):
+        # Raw sugar: a specific rate reduced per degree of polarization under 100, with a floor.
+        base = Specific(_to_int(m.group(1), MICROCENTS_PER_CENT), "kg", "at 100 degrees polarization")
+        return Rate("component", raw, 0, (base,), ("degree of polarization",))
+    if m := _PER_LINE.match(clean):
+        return Rate("component", raw, _to_int(m.group(2), PPM_PER_PERCENT), (), ("lines per gross",))
     ad_valorem = 0
     specifics: list[Specific] = []
     components: list[str] = []

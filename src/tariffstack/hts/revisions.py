@@ -10,6 +10,7 @@ Chapter 99 measure: legal effective dates come from the law files (copper appear
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -69,6 +70,17 @@ def publication_date(record_text: str, year: int, number: int) -> date:
     return datetime.strptime(f"{m.group(1)} {m.group(2)} {m.group(3)}", "%B %d %Y").date()
 
 
+RELEASE_DATES_FILE = "release_dates.json"
+
+
+def _release_dates(hts_dir: Path) -> dict[str, date]:
+    """Dates the downloader recorded from the USITC release list (used when no change record)."""
+    path = hts_dir / RELEASE_DATES_FILE
+    if not path.exists():
+        return {}
+    return {key: date.fromisoformat(value) for key, value in json.loads(path.read_text()).items()}
+
+
 def build_calendar(hts_dir: Path, records_dir: Path) -> list[Revision]:
     """Every revision that has a JSON file, dated from its change record or an override."""
     records: dict[tuple[int, int], Path] = {}
@@ -76,6 +88,7 @@ def build_calendar(hts_dir: Path, records_dir: Path) -> list[Revision]:
         for path in records_dir.iterdir():
             if m := _RECORD.search(path.name):
                 records[(int(m.group(1)), 0 if m.group(2) == "Basic" else int(m.group(3)))] = path
+    released = _release_dates(hts_dir)
     revisions = []
     for path in sorted(hts_dir.glob("hts_*.json.gz")):
         parsed = parse_revision_file(path)
@@ -91,6 +104,8 @@ def build_calendar(hts_dir: Path, records_dir: Path) -> list[Revision]:
             text = records[(year, number)].read_text(encoding="utf-8", errors="replace")
             published = publication_date(text, year, number)
             source = f"change record {records[(year, number)].name}"
+        elif key in released:
+            published, source = released[key], f"USITC release list date ({RELEASE_DATES_FILE})"
         else:
             raise ValueError(f"no change record and no override for HTS {key}: cannot date it")
         revisions.append(Revision(year, number, key, published, source))
