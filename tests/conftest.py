@@ -22,7 +22,9 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def store(settings: Settings) -> Store:
     if not (settings.store_dir / "mfn.parquet").exists():
-        pytest.fail(f"no schedule store at {settings.store_dir}: run `tariffstack build-store` (make test does)")
+        pytest.fail(
+            f"no schedule store at {settings.store_dir}: run `tariffstack build-store` (make test does)"
+        )
     return Store(settings.store_dir)
 
 

@@ -71,8 +71,11 @@ def div_round_half_up(numerator: pl.Expr, denominator: int) -> pl.Expr:
 
 
 def ad_valorem_cents(base_cents: pl.Expr, ppm: pl.Expr) -> pl.Expr:
-    return div_round_half_up(base_cents * ppm, PPM)
+    """Cents × ppm fits Int64 (10^12 × 10^6); cast first so literal inputs behave like columns."""
+    return div_round_half_up(base_cents.cast(pl.Int64) * ppm.cast(pl.Int64), PPM)
 
 
 def specific_cents(quantity_milli: pl.Expr, microcents_per_unit: pl.Expr) -> pl.Expr:
-    return div_round_half_up(quantity_milli * microcents_per_unit, MILLI * MICROCENTS)
+    """Milli-units × microcents can pass 2^63 for huge quantities, so the product is Int128."""
+    product = quantity_milli.cast(pl.Int128) * microcents_per_unit.cast(pl.Int128)
+    return div_round_half_up(product, MILLI * MICROCENTS).cast(pl.Int64)

@@ -1,0 +1,68 @@
+"""Bad input gets a clear error naming the field and the value; in a batch every row comes back."""
+
+from __future__ import annotations
+
+import pytest
+
+from tariffstack.api import Engine
+
+GOOD = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "value": "100000"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"hts": "9999.99.9999"}, "hts", "9999999999 is not in the schedule in force on 2025-05-01"),
+        ({"hts": "7308.90"}, "hts", "'7308.90' has 6 digits"),
+        ({"entry_date": "2024-12-31"}, "entry_date", "'2024-12-31' is before 2025-01-01"),
+        ({"entry_date": "31/12/2025"}, "entry_date", "'31/12/2025' is not a date"),
+        ({"value": "-5"}, "value", "'-5' is negative"),
+        ({"value": None}, "value", "missing"),
+        ({"origin": None}, "origin", "missing"),
+        ({"origin": "Canada"}, "origin", "'Canada' is not an ISO 3166 alpha-2"),
+        ({"spi": "XX"}, "spi", "'XX' is not a program"),
+        ({"colour": "blue"}, "colour", "unknown field"),
+        ({"steel_value": "200000"}, "steel_value", "exceeds the line value"),
+        ({"quantity": 5}, "unit", "quantity needs its unit"),
+    ],
+)
+def test_bad_field_is_named(engine: Engine, change: dict, field: str, words: str) -> None:
+    row = {**GOOD, **change}
+    row = {k: v for k, v in row.items() if v is not None}
+    result = engine.calc([row])[0]
+    assert result["error"] is not None
+    assert result["error"]["field"] == field
+    assert words in result["error"]["message"]
+    assert result["total_duty"] is None
+
+
+def test_unknown_code_suggests_nearest_valid_codes(engine: Engine) -> None:
+    result = engine.calc([{**GOOD, "hts": "6203.42.4599"}])[0]
+    assert "nearest valid codes: 6203.42.4503, 6203.42.4506, 6203.42.4511" in result["error"]["message"]
+
+
+def test_specific_rate_needs_quantity(engine: Engine) -> None:
+    result = engine.calc([{**GOOD, "hts": "2709.00.2090"}])[0]
+    assert result["error"]["field"] == "quantity"
+    assert "10.5¢/bbl" in result["error"]["message"]
+
+
+def test_rate_needing_a_component_is_an_error_not_zero(engine: Engine) -> None:
+    result = engine.calc([{**GOOD, "hts": "2106.90.5400"}])[0]
+    assert result["error"]["field"] == "hts"
+    assert "The rate applicable to the natural juice in heading 2009" in result["error"]["message"]
+
+
+def test_batch_keeps_every_row_in_order(engine: Engine) -> None:
+    rows = [GOOD, {**GOOD, "value": "-1"}, "not an object", {**GOOD, "hts": "3923.30.0090"}]
+    results = engine.calc(rows)
+    assert [r["line"] for r in results] == [0, 1, 2, 3]
+    assert results[0]["total_duty"] == "41600.00"
+    assert results[1]["error"]["field"] == "value"
+    assert results[2]["error"]["field"] == "line"
+    assert results[3]["total_duty"] == "28000.00"
+
+
+def test_passthrough_ids_come_back(engine: Engine) -> None:
+    result = engine.calc([{**GOOD, "entry_number": "ABC-1234567-8", "line_number": 3}])[0]
+    assert (result["entry_number"], result["line_number"]) == ("ABC-1234567-8", 3)

@@ -1,0 +1,116 @@
+"""The law format: strict loading, lints that catch real mistakes, the published JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tariffstack.law.lint import lint_law
+from tariffstack.law.loader import LawError, default_law_dir, load_law
+from tariffstack.law.schema import schema_documents
+
+MEASURE = """\
+id: us/test/example
+label: Example
+importing_country: US
+authority: Section 232
+confidence: H
+verified_to: "2026-11-28"
+reporting_order: 40
+references:
+  p1: {instrument: Proclamation 1, citation: cl. 1, url: "https://example.gov/p1"}
+provisions:
+  - heading: "9903.81.87"
+    label: Example heading
+    countries: [CA]
+    products: {include: ["7208"]}
+    rates:
+      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}
+"""
+
+
+def _tree(tmp_path: Path, text: str, name: str = "example") -> Path:
+    measures = tmp_path / "us" / "measures" / "test"
+    measures.mkdir(parents=True)
+    (measures / f"{name}.yaml").write_text(text)
+    return tmp_path
+
+
+def test_valid_measure_loads(tmp_path: Path) -> None:
+    law = load_law(_tree(tmp_path, MEASURE))
+    rate = law.measures["us/test/example"].provisions[0].rates[0]
+    assert rate.from_ == "2025-03-12T00:01" and rate.rate == "25%"
+
+
+def test_duplicate_key_rejected(tmp_path: Path) -> None:
+    with pytest.raises(LawError, match="duplicate key 'label'"):
+        load_law(_tree(tmp_path, MEASURE.replace("label: Example\n", "label: Example\nlabel: Again\n")))
+
+
+def test_unknown_key_rejected(tmp_path: Path) -> None:
+    with pytest.raises(LawError, match="colour"):
+        load_law(_tree(tmp_path, MEASURE.replace("confidence: H\n", "confidence: H\ncolour: red\n")))
+
+
+def test_unquoted_date_stays_a_string_and_is_checked(tmp_path: Path) -> None:
+    text = MEASURE.replace('from: "2025-03-12T00:01"', "from: 2025-03-12 00:01")
+    with pytest.raises(LawError, match="YYYY-MM-DD"):
+        load_law(_tree(tmp_path, text))
+
+
+def test_id_must_match_path(tmp_path: Path) -> None:
+    with pytest.raises(LawError, match="does not match its path"):
+        load_law(_tree(tmp_path, MEASURE, name="other"))
+
+
+def test_bad_rate_text_rejected(tmp_path: Path) -> None:
+    with pytest.raises(LawError, match="percentage"):
+        load_law(_tree(tmp_path, MEASURE.replace('rate: "25%"', 'rate: "25 pct"')))
+
+
+def test_lint_catches_prefix_not_in_schedule_and_descending_dates(tmp_path: Path, store) -> None:
+    text = MEASURE.replace('include: ["7208"]', 'include: ["7208", "7299"]').replace(
+        '      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}\n',
+        '      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}\n'
+        '      - {from: "2025-03-01T00:01", rate: "50%", ref: p2}\n',
+    )
+    issues = [str(i) for i in lint_law(load_law(_tree(tmp_path, text)), store)]
+    assert any("prefix entry 7299 matches no HTS10 line in force on 2025-03-12T00:01" in i for i in issues)
+    assert any("dated values do not ascend" in i for i in issues)
+    assert any("undeclared reference 'p2'" in i for i in issues)
+
+
+def test_lint_requires_list_provenance(tmp_path: Path) -> None:
+    root = _tree(tmp_path, MEASURE)
+    lists = root / "us" / "lists"
+    lists.mkdir()
+    (lists / "orphan.csv").write_text("prefix,source\n7208,somewhere\n")
+    assert any("no .provenance.yaml sidecar" in str(i) for i in lint_law(load_law(root)))
+
+
+def test_packaged_law_is_lint_clean(store) -> None:
+    assert [str(i) for i in lint_law(load_law(), store)] == []
+
+
+def test_published_schema_matches_models() -> None:
+    published = Path(__file__).resolve().parent.parent / "src" / "tariffstack" / "schema"
+    for name, document in schema_documents().items():
+        on_disk = json.loads((published / f"{name}.schema.json").read_text())
+        assert on_disk == document, f"run `tariffstack schema` to refresh {name}.schema.json"
+
+
+def test_every_list_file_traces_to_its_instrument() -> None:
+    law = load_law()
+    assert set(law.lists) == set(law.list_provenance)
+    assert len(law.lists["us/s232_2026_annex_1a"]) == 279
+    assert "7208" in law.lists["us/s232_2026_annex_1a"]
+    assert "27090020" in law.lists["us/ieepa_ca_energy"]
+    assert law.list_provenance["us/s232_2026_annex_1a"].instrument.startswith("Proclamation 11021")
+
+
+def test_copy_of_packaged_law_loads_from_a_directory(tmp_path: Path) -> None:
+    shutil.copytree(default_law_dir(), tmp_path / "law")
+    assert set(load_law(tmp_path / "law").measures) == set(load_law().measures)
