@@ -12,7 +12,7 @@ GOOD = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "valu
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"hts": "9999.99.9999"}, "hts", "9999999999 is not in the schedule in force on 2025-05-01"),
+        ({"hts": "9999.99.9999"}, "hts", "hts: 9999.99.9999 is not in the schedule in force on 2025-05-01"),
         ({"hts": "7308.90"}, "hts", "'7308.90' has 6 digits"),
         ({"entry_date": "2024-12-31"}, "entry_date", "'2024-12-31' is before 2025-01-01"),
         ({"entry_date": "31/12/2025"}, "entry_date", "'31/12/2025' is not a date"),

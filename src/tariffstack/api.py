@@ -48,4 +48,4 @@ class Engine:
     def calc(self, rows: list[Any]) -> list[dict[str, Any]]:
         """Raw input objects → the public JSON result objects, one per input row, in order."""
         evaluation, passthrough = self.evaluate_rows(rows)
-        return to_records(evaluation, passthrough)
+        return to_records(evaluation, self.compiled, self.store, passthrough)

@@ -1,14 +1,20 @@
-"""Compile the law tree into the tables the evaluator joins against.
+"""Compile the law tree into the small tables the evaluator joins against.
 
-This runs once per process (a few milliseconds); evaluation never reads YAML.
+This runs once per process (milliseconds); evaluation never reads YAML. Every table is keyed by
+integers so that the per-line frames stay narrow: texts (labels, citations, reasons) live here and
+are joined onto results only when they are printed.
 
 Tables (one row per ...):
-- ``provisions``: provision (pid) with measure, heading, kind, base, reporting order, authority;
-- ``countries``: (pid, origin) pairs;
-- ``scope``: (pid, prefix, plen, include) rows, lists expanded, ``*`` as the empty prefix;
-- ``rates``: (pid, interval) rows covering all time, each with ppm or "not in force" and its reference;
-- ``exceptions``: (pid, excepting heading) pairs within a measure;
-- ``rules``: precedence rules expanded to (winner measure/heading, loser measure/heading) rows.
+- ``provisions``: provision ``pid`` with its measure (``mid``), heading (``hid``: one id per
+  measure+heading), kind, base, reporting order, authority, void-after-ruling flag;
+- ``countries``: (pid, origin);
+- ``scope``: (pid, prefix, plen, include), list files expanded, ``*`` as the empty prefix;
+- ``rates``: ``rate_idx`` rows covering all time per pid (a sentinel "not in force before ..."
+  row first), with ppm or top-up and the reference of that dated value;
+- ``exceptions``: (pid, except_hid): the provision yields when that heading of its measure applies;
+- ``rules`` / ``rule_winners`` / ``rule_losers``: precedence rules in declared order, with the
+  provisions on each side;
+- ``measures``: ``mid`` with id, label, importing country and country scope.
 """
 
 from __future__ import annotations
@@ -25,6 +31,14 @@ from tariffstack.law.model import ListRef, Measure, parse_ts
 
 BEGINNING = datetime(1900, 1, 1)
 END = datetime(9999, 12, 31)
+BASE_KINDS = [
+    "value",
+    "steel_value",
+    "aluminum_value",
+    "copper_value",
+    "us_content_value",
+    "non_us_content_value",
+]
 
 
 @dataclass
@@ -35,6 +49,8 @@ class CompiledLaw:
     rates: pl.DataFrame
     exceptions: pl.DataFrame
     rules: pl.DataFrame
+    rule_winners: pl.DataFrame
+    rule_losers: pl.DataFrame
     measures: pl.DataFrame
     conditions: dict[int, tuple[pl.Expr, str]]
 
@@ -55,162 +71,191 @@ def _ref_columns(measure: Measure, key: str) -> dict[str, str]:
     if key not in measure.references:
         raise KeyError(f"{measure.id}: reference {key!r} is not declared in references")
     ref = measure.references[key]
-    return {
-        "ref_key": key,
-        "ref_instrument": ref.instrument,
-        "ref_citation": ref.citation,
-        "ref_url": ref.url,
-    }
+    return {"ref_instrument": ref.instrument, "ref_citation": ref.citation, "ref_url": ref.url}
+
+
+def _rate_rows(pid: int, measure: Measure, prov) -> list[dict]:
+    starts = [parse_ts(r.from_) for r in prov.rates]
+    rows = [
+        {
+            "pid": pid,
+            "from_ts": BEGINNING,
+            "to_ts": starts[0],
+            "in_force": False,
+            "ppm": None,
+            "top_up_ppm": None,
+            "rate_text": None,
+            "note": f"not in force before {prov.rates[0].from_}",
+            **_ref_columns(measure, prov.rates[0].ref),
+        }
+    ]
+    for i, dated in enumerate(prov.rates):
+        in_force = dated.rate is not None or dated.top_up_to is not None
+        rows.append(
+            {
+                "pid": pid,
+                "from_ts": starts[i],
+                "to_ts": starts[i + 1] if i + 1 < len(starts) else END,
+                "in_force": in_force,
+                "ppm": percent_to_ppm(dated.rate) if dated.rate else None,
+                "top_up_ppm": percent_to_ppm(dated.top_up_to) if dated.top_up_to else None,
+                "rate_text": dated.rate or (f"top-up to {dated.top_up_to}" if dated.top_up_to else None),
+                "note": dated.note or ("" if in_force else f"not in force from {dated.from_}"),
+                **_ref_columns(measure, dated.ref),
+            }
+        )
+    return rows
 
 
 def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
-    prov_rows, country_rows, scope_rows, rate_rows, exc_rows, measure_rows = [], [], [], [], [], []
+    """All measures (of ``importing_country`` if given) and their rules, as integer-keyed tables."""
+    prov_rows, country_rows, scope_rows, rate_rows, measure_rows = [], [], [], [], []
     conditions: dict[int, tuple[pl.Expr, str]] = {}
+    hids: dict[tuple[str, str], int] = {}
+    pending_exceptions: list[tuple[int, str, str]] = []
     pid = 0
-    for measure in sorted(law.measures.values(), key=lambda m: (m.reporting_order, m.id)):
-        if importing_country and measure.importing_country != importing_country:
-            continue
-        countries = sorted({c for p in measure.provisions for c in p.countries})
+    measures = sorted(law.measures.values(), key=lambda m: (m.reporting_order, m.id))
+    measures = [m for m in measures if not importing_country or m.importing_country == importing_country]
+    for mid, measure in enumerate(measures):
         measure_rows.append(
             {
+                "mid": mid,
                 "measure_id": measure.id,
                 "measure_label": measure.label,
                 "importing_country": measure.importing_country,
-                "measure_countries": countries,
+                "measure_countries": sorted({c for p in measure.provisions for c in p.countries}),
+                "verified_to": parse_ts(measure.verified_to),
+                "confidence": measure.confidence,
             }
         )
         for order, prov in enumerate(measure.provisions):
             pid += 1
+            hid = hids.setdefault((measure.id, prov.heading), len(hids))
             prov_rows.append(
                 {
                     "pid": pid,
+                    "mid": mid,
+                    "hid": hid,
                     "measure_id": measure.id,
                     "heading": prov.heading,
                     "label": prov.label,
+                    "is_duty": prov.kind == "duty",
                     "kind": prov.kind,
                     "reported": prov.reported,
                     "prohibited": prov.prohibited,
                     "base_kind": prov.base.kind,
-                    "base_if_missing": prov.base.if_missing,
+                    "base_code": BASE_KINDS.index(prov.base.kind),
+                    "base_required": prov.base.if_missing == "error",
                     "reporting_order": measure.reporting_order * 1000 + order,
                     "authority": measure.authority,
-                    "confidence": measure.confidence,
-                    "verified_to": parse_ts(measure.verified_to),
-                    "void_after_ruling": measure.void_after_ruling,
+                    "void": measure.void_after_ruling is not None,
                 }
             )
             country_rows.extend({"pid": pid, "origin": c} for c in prov.countries)
             for include, items in ((True, prov.products.include), (False, prov.products.exclude)):
                 for prefix in _prefixes(items, law):
                     scope_rows.append({"pid": pid, "prefix": prefix, "plen": len(prefix), "include": include})
-            starts = [parse_ts(r.from_) for r in prov.rates]
-            first = {
-                "pid": pid,
-                "from_ts": BEGINNING,
-                "to_ts": starts[0],
-                "in_force": False,
-                "ppm": None,
-                "top_up_ppm": None,
-                "rate_text": None,
-                "note": f"not in force before {prov.rates[0].from_}",
-                **_ref_columns(measure, prov.rates[0].ref),
-            }
-            rate_rows.append(first)
-            for i, dated in enumerate(prov.rates):
-                end = starts[i + 1] if i + 1 < len(starts) else END
-                in_force = dated.rate is not None or dated.top_up_to is not None
-                rate_rows.append(
-                    {
-                        "pid": pid,
-                        "from_ts": starts[i],
-                        "to_ts": end,
-                        "in_force": in_force,
-                        "ppm": percent_to_ppm(dated.rate) if dated.rate else None,
-                        "top_up_ppm": percent_to_ppm(dated.top_up_to) if dated.top_up_to else None,
-                        "rate_text": dated.rate
-                        or (f"top-up to {dated.top_up_to}" if dated.top_up_to else None),
-                        "note": dated.note or ("" if in_force else f"not in force from {dated.from_}"),
-                        **_ref_columns(measure, dated.ref),
-                    }
-                )
-            exc_rows.extend({"pid": pid, "except_heading": h} for h in prov.except_headings)
+            rate_rows.extend(_rate_rows(pid, measure, prov))
+            pending_exceptions.extend((pid, measure.id, h) for h in prov.except_headings)
             if prov.conditions:
                 conditions[pid] = (
                     compile_all(prov.conditions),
                     "; ".join(describe_condition(c) for c in prov.conditions),
                 )
-    rule_rows = []
-    for rule_file in law.rules.values():
-        if importing_country and rule_file.importing_country != importing_country:
-            continue
-        for rank, rule in enumerate(rule_file.rules):
-            for wm in rule.winner.measures:
-                for lm in rule.loser.measures:
-                    rule_rows.append(
-                        {
-                            "rule_id": rule.id,
-                            "rank": rank,
-                            "label": rule.label,
-                            "effect": rule.effect,
-                            "winner_measure": wm,
-                            "winner_headings": rule.winner.headings,
-                            "loser_measure": lm,
-                            "loser_headings": rule.loser.headings,
-                            "from_ts": parse_ts(rule.from_),
-                            "to_ts": parse_ts(rule.to) if rule.to else END,
-                            "ref_instrument": rule.ref.instrument,
-                            "ref_citation": rule.ref.citation,
-                            "ref_url": rule.ref.url,
-                        }
-                    )
-    schema_rates = {
-        "pid": pl.Int64,
-        "from_ts": pl.Datetime("us"),
-        "to_ts": pl.Datetime("us"),
-        "in_force": pl.Boolean,
-        "ppm": pl.Int64,
-        "top_up_ppm": pl.Int64,
-        "rate_text": pl.String,
-        "note": pl.String,
-        "ref_key": pl.String,
-        "ref_instrument": pl.String,
-        "ref_citation": pl.String,
-        "ref_url": pl.String,
-    }
-    rules_schema = {
-        "rule_id": pl.String,
-        "rank": pl.Int64,
-        "label": pl.String,
-        "effect": pl.String,
-        "winner_measure": pl.String,
-        "winner_headings": pl.List(pl.String),
-        "loser_measure": pl.String,
-        "loser_headings": pl.List(pl.String),
-        "from_ts": pl.Datetime("us"),
-        "to_ts": pl.Datetime("us"),
-        "ref_instrument": pl.String,
-        "ref_citation": pl.String,
-        "ref_url": pl.String,
-    }
+    provisions = pl.DataFrame(prov_rows, schema_overrides={"pid": pl.Int64, "mid": pl.Int64, "hid": pl.Int64})
+    exc_rows = [
+        {"pid": p, "except_hid": hids[(m, h)], "except_heading": h}
+        for p, m, h in pending_exceptions
+        if (m, h) in hids
+    ]
+    rules, winners, losers = _compile_rules(law, importing_country, provisions)
+    rates = (
+        pl.DataFrame(
+            rate_rows, schema_overrides={"ppm": pl.Int64, "top_up_ppm": pl.Int64, "rate_text": pl.String}
+        )
+        .with_row_index("rate_idx")
+        .with_columns(
+            pl.col("rate_idx").cast(pl.Int64),
+            pl.col("from_ts").cast(pl.Datetime("us")),
+            pl.col("to_ts").cast(pl.Datetime("us")),
+        )
+    )
     return CompiledLaw(
-        provisions=pl.DataFrame(
-            prov_rows, schema_overrides={"pid": pl.Int64, "void_after_ruling": pl.String}
-        ),
+        provisions=provisions,
         countries=pl.DataFrame(country_rows, schema={"pid": pl.Int64, "origin": pl.String}),
         scope=pl.DataFrame(
             scope_rows, schema={"pid": pl.Int64, "prefix": pl.String, "plen": pl.Int64, "include": pl.Boolean}
         ),
-        rates=pl.DataFrame(rate_rows, schema=schema_rates),
-        exceptions=pl.DataFrame(exc_rows, schema={"pid": pl.Int64, "except_heading": pl.String}),
-        rules=pl.DataFrame(rule_rows, schema=rules_schema),
+        rates=rates,
+        exceptions=pl.DataFrame(
+            exc_rows, schema={"pid": pl.Int64, "except_hid": pl.Int64, "except_heading": pl.String}
+        ),
+        rules=rules,
+        rule_winners=winners,
+        rule_losers=losers,
         measures=pl.DataFrame(
             measure_rows,
             schema={
+                "mid": pl.Int64,
                 "measure_id": pl.String,
                 "measure_label": pl.String,
                 "importing_country": pl.String,
                 "measure_countries": pl.List(pl.String),
+                "verified_to": pl.Datetime("us"),
+                "confidence": pl.String,
             },
         ),
         conditions=conditions,
     )
+
+
+def _compile_rules(
+    law: Law, importing_country: str | None, provisions: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Rules in declared order (file by file), each side expanded to the provisions it names."""
+    rule_rows, winner_rows, loser_rows = [], [], []
+    by_measure: dict[str, list[tuple[int, str]]] = {}
+    for pid, measure_id, heading in provisions.select("pid", "measure_id", "heading").iter_rows():
+        by_measure.setdefault(measure_id, []).append((pid, heading))
+    for file_id in sorted(law.rules):
+        rule_file = law.rules[file_id]
+        if importing_country and rule_file.importing_country != importing_country:
+            continue
+        for rule in rule_file.rules:
+            idx = len(rule_rows)
+            rule_rows.append(
+                {
+                    "rule_idx": idx,
+                    "rule_id": rule.id,
+                    "rule_label": rule.label,
+                    "displace": rule.effect == "displace",
+                    "effect": rule.effect,
+                    "rule_from": parse_ts(rule.from_),
+                    "rule_to": parse_ts(rule.to) if rule.to else END,
+                    "rule_instrument": rule.ref.instrument,
+                    "rule_citation": rule.ref.citation,
+                    "rule_url": rule.ref.url,
+                }
+            )
+            for party, rows in ((rule.winner, winner_rows), (rule.loser, loser_rows)):
+                for measure_id in party.measures:
+                    for pid, heading in by_measure.get(measure_id, []):
+                        if not party.headings or heading in party.headings:
+                            rows.append({"rule_idx": idx, "pid": pid})
+    schema = {"rule_idx": pl.Int64, "pid": pl.Int64}
+    rules = pl.DataFrame(
+        rule_rows,
+        schema={
+            "rule_idx": pl.Int64,
+            "rule_id": pl.String,
+            "rule_label": pl.String,
+            "displace": pl.Boolean,
+            "effect": pl.String,
+            "rule_from": pl.Datetime("us"),
+            "rule_to": pl.Datetime("us"),
+            "rule_instrument": pl.String,
+            "rule_citation": pl.String,
+            "rule_url": pl.String,
+        },
+    )
+    return rules, pl.DataFrame(winner_rows, schema=schema), pl.DataFrame(loser_rows, schema=schema)

@@ -2,18 +2,19 @@
 
 Steps, each a join or an expression over whole columns:
 
-1. **Schedule**: as-of join of (HTS10, entry day) to the MFN intervals; unknown/expired codes and
-   rates that need facts not given become per-line errors.
+1. **Schedule**: as-of join of (HTS10, entry day) to the MFN intervals; unknown or expired codes
+   and rates that need facts not given become per-line errors.
 2. **Candidates**: lines × provisions whose country scope holds the origin and whose product scope
-   (longest prefix wins; excludes win at equal length) holds the HTS10.
-3. **Period**: the rate interval in force at the entry time (intervals cover all time).
+   (longest prefix wins; an exclude wins at equal length) holds the HTS10.
+3. **Period**: as-of join to the dated rate rows of each provision (they cover all time).
 4. **Conditions**: each provision's compiled condition expression.
-5. **Exceptions**: a provision yields to the headings it names as exceptions when they apply.
-6. **Precedence**: rules from the law's rules file, in their declared order: displace the loser,
-   or leave it the remainder of the value after the winners' bases.
+5. **Exceptions**: a provision yields to the headings of its measure it names, when they apply.
+6. **Precedence**: the rules, in declared order: displace the loser, or leave it the remainder
+   of the value after the winners' bases.
 7. **Amounts**: integer cents, rounded half up per line (see :mod:`tariffstack.engine.money`).
 
-The explanation of one line is a filter of these same frames.
+The frames stay narrow and integer-keyed (provision ``pid``, ``rate_idx``, ``rule_idx``); the
+texts of an explanation are joined on by :mod:`tariffstack.engine.explain` from the same frames.
 """
 
 from __future__ import annotations
@@ -22,28 +23,42 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tariffstack.engine.compile import CompiledLaw
+from tariffstack.engine.compile import BASE_KINDS, CompiledLaw
 from tariffstack.engine.money import ad_valorem_cents, specific_cents
-from tariffstack.hts.codes import dotted
 from tariffstack.hts.store import Store
 
 USMCA_SPI = ["S", "S+"]
+STATUS = pl.Enum(["applied", "out_of_period", "condition_not_met", "missing_fact", "excepted", "displaced"])
+BASE_COLUMNS = {
+    "steel_value": "steel_value_cents",
+    "aluminum_value": "aluminum_value_cents",
+    "copper_value": "copper_value_cents",
+    "us_content_value": "us_content_value_cents",
+}
 
 
 @dataclass
 class Evaluation:
-    """The results: ``summary`` (one row per input line), ``lines`` (applied Chapter 99 and MFN
-    lines), ``not_applied`` (measures/headings that did not apply, with the reason)."""
+    """Results, one frame per grain:
+
+    - ``summary``: one row per input line (error, totals, owed after the IEEPA ruling, AD/CVD);
+    - ``mfn``: the MFN line of each computed line (store row, column used, amount);
+    - ``lines``: applied Chapter 99 provisions (base, rate, amount, remainder rule if any);
+    - ``not_applied``: provisions in scope that did not apply, with status and the rule/heading
+      that decided it;
+    - ``caveats``: (line, measure) pairs whose law is verified only to a date before the entry.
+    """
 
     summary: pl.DataFrame
+    mfn: pl.DataFrame
     lines: pl.DataFrame
     not_applied: pl.DataFrame
     caveats: pl.DataFrame
 
 
 def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
-    """MFN rate per line from the schedule in force on the entry day, with errors for bad codes."""
-    mfn = store.mfn.sort("valid_from")
+    """MFN rate and amount per line from the schedule in force on the entry day; error codes."""
+    mfn = store.mfn_indexed
     keyed = valid.select(
         "line_id",
         "hts10",
@@ -56,107 +71,78 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
         entry_day=pl.col("entry_ts").dt.date(),
     ).sort("entry_day")
     joined = keyed.join_asof(
-        mfn,
+        mfn.select(
+            "mfn_idx",
+            "hts10",
+            "valid_from",
+            "valid_to",
+            "general_status",
+            "usmca_status",
+            *[
+                f"{side}_{name}"
+                for side in ("general", "usmca")
+                for name in ("adval_ppm", "spec1_uc", "spec1_unit", "spec2_uc", "spec2_unit")
+            ],
+        ),
         left_on="entry_day",
         right_on="valid_from",
         by="hts10",
         strategy="backward",
-        check_sortedness=False,  # both sides are sorted just above
+        check_sortedness=False,  # both sides are sorted
     )
     usmca = pl.col("spi").is_in(USMCA_SPI).fill_null(False)
     use_special = usmca & (pl.col("usmca_status") != "empty")
-    pick = {  # the rate column set used for this line: the USMCA special rate when claimed and offered
-        name: pl.when(use_special).then(pl.col(f"usmca_{name}")).otherwise(pl.col(f"general_{name}"))
-        for name in ("status", "adval_ppm", "spec1_uc", "spec1_unit", "spec2_uc", "spec2_unit")
-    }
     joined = joined.with_columns(
-        mfn_status=pick["status"],
-        mfn_adval_ppm=pick["adval_ppm"],
-        mfn_spec1_uc=pick["spec1_uc"],
-        mfn_spec1_unit=pick["spec1_unit"],
-        mfn_spec2_uc=pick["spec2_uc"],
-        mfn_spec2_unit=pick["spec2_unit"],
-        mfn_column=pl.when(use_special).then(pl.lit("special (S)")).otherwise(pl.lit("general")),
-        mfn_text=pl.when(use_special).then(pl.col("special_text")).otherwise(pl.col("general_text")),
+        use_special=use_special,
+        **{
+            f"mfn_{name}": pl.when(use_special)
+            .then(pl.col(f"usmca_{name}"))
+            .otherwise(pl.col(f"general_{name}"))
+            for name in ("status", "adval_ppm", "spec1_uc", "spec1_unit", "spec2_uc", "spec2_unit")
+        },
     )
-    hts = pl.format("hts: {} ", pl.col("hts10"))
-    error = (
+    error_code = (
         pl.when(pl.col("valid_from").is_null() | (pl.col("entry_day") >= pl.col("valid_to")))
-        .then(
-            pl.concat_str(
-                hts, pl.lit("is not in the schedule in force on "), pl.col("entry_day").cast(pl.String)
-            )
-        )
+        .then(1)
         .when(usmca & (pl.col("usmca_status") == "empty") & (pl.col("general_status") != "free"))
-        .then(
-            pl.concat_str(pl.lit("spi: S (USMCA) is not offered in the special column of "), pl.col("hts10"))
-        )
+        .then(2)
         .when(pl.col("mfn_status").is_in(["component", "reference", "text", "empty"]))
-        .then(
-            pl.concat_str(
-                hts,
-                pl.lit("MFN rate '"),
-                pl.col("mfn_text"),
-                pl.lit("' cannot be computed from value and quantity (status "),
-                pl.col("mfn_status"),
-                pl.lit(")"),
-            )
-        )
+        .then(3)
         .when((pl.col("mfn_spec1_uc") > 0) & pl.col("qty_milli").is_null())
-        .then(
-            pl.concat_str(
-                pl.lit("quantity: required for the specific rate '"),
-                pl.col("mfn_text"),
-                pl.lit("' (per "),
-                pl.col("mfn_spec1_unit"),
-                pl.lit(")"),
-            )
-        )
+        .then(4)
         .when((pl.col("mfn_spec1_uc") > 0) & (pl.col("unit") != pl.col("mfn_spec1_unit")))
-        .then(
-            pl.concat_str(
-                pl.lit("unit: the rate '"),
-                pl.col("mfn_text"),
-                pl.lit("' is per "),
-                pl.col("mfn_spec1_unit"),
-                pl.lit("; got "),
-                pl.col("unit"),
-            )
-        )
+        .then(5)
         .when(
             (pl.col("mfn_spec2_uc") > 0)
             & (pl.col("qty2_milli").is_null() | (pl.col("unit2") != pl.col("mfn_spec2_unit")))
         )
-        .then(
-            pl.concat_str(
-                pl.lit("quantity2: the rate '"),
-                pl.col("mfn_text"),
-                pl.lit("' needs a second quantity per "),
-                pl.col("mfn_spec2_unit"),
-            )
-        )
+        .then(6)
         .otherwise(None)
+        .cast(pl.Int8)
     )
     amount = (
         ad_valorem_cents(pl.col("value_cents"), pl.col("mfn_adval_ppm"))
         + specific_cents(pl.col("qty_milli").fill_null(0), pl.col("mfn_spec1_uc"))
         + specific_cents(pl.col("qty2_milli").fill_null(0), pl.col("mfn_spec2_uc"))
     )
+    calendar = store.revisions.select("in_force_from").with_row_index("rev_idx").sort("in_force_from")
     return (
-        joined.with_columns(mfn_error=error)
-        .with_columns(mfn_cents=pl.when(pl.col("mfn_error").is_null()).then(amount).otherwise(None))
+        joined.with_columns(mfn_error=error_code)
+        .with_columns(mfn_cents=pl.when(pl.col("mfn_error").is_null()).then(amount))
+        .join_asof(calendar, left_on="entry_day", right_on="in_force_from", strategy="backward")
         .select(
             "line_id",
             "mfn_error",
             "mfn_cents",
-            "mfn_status",
+            "mfn_idx",
+            "rev_idx",
+            "use_special",
             "mfn_adval_ppm",
-            "mfn_column",
-            "mfn_text",
-            "description",
-            "first_revision",
-            "last_revision",
+            "unit",
+            "hts10",
+            "entry_day",
         )
+        .sort("line_id")
     )
 
 
@@ -166,377 +152,255 @@ def _candidates(valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     prefixes = codes.with_columns(
         prefix=pl.concat_list(pl.lit(""), *[pl.col("hts10").str.slice(0, n) for n in (2, 4, 6, 8, 10)])
     ).explode("prefix")
-    hits = prefixes.join(law.scope, on="prefix")
     best = (
-        hits.sort("plen", "include", descending=[False, True])  # at equal length, exclude sorts last
+        prefixes.join(law.scope, on="prefix")
+        .sort("plen", "include", descending=[False, True])  # at equal length, an exclude sorts last
         .group_by("hts10", "pid")
-        .agg(pl.col("include").last(), pl.col("prefix").last().alias("scope_prefix"))
+        .agg(pl.col("include").last())
+        .filter(pl.col("include"))
+        .drop("include")
     )
-    in_scope = best.filter(pl.col("include")).drop("include")
-    pairs = valid.select("line_id", "hts10", "origin").join(in_scope, on="hts10")
-    return pairs.join(law.countries, on=["pid", "origin"], how="semi").select(
-        "line_id", "pid", "scope_prefix"
-    )
+    pairs = valid.select("line_id", "hts10", "origin").join(best, on="hts10")
+    return pairs.join(law.countries, on=["pid", "origin"], how="semi").select("line_id", "pid")
+
+
+def _condition_columns(law: CompiledLaw) -> set[str]:
+    return {name for expr, _ in law.conditions.values() for name in expr.meta.root_names()}
 
 
 def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    facts = valid.drop("error")
-    frame = pairs.join(law.provisions, on="pid").join(facts, on="line_id")
-    frame = frame.join(law.rates, on="pid").filter(
-        (pl.col("from_ts") <= pl.col("entry_ts")) & (pl.col("entry_ts") < pl.col("to_ts"))
+    facts = valid.select(
+        sorted({"line_id", "entry_ts", "value_cents", *BASE_COLUMNS.values()} | _condition_columns(law))
+    )
+    frame = (
+        pairs.join(
+            law.provisions.select("pid", "mid", "hid", "is_duty", "base_code", "base_required"), on="pid"
+        )
+        .join(facts, on="line_id")
+        .sort("entry_ts")
+        .join_asof(
+            law.rates.select("rate_idx", "pid", "from_ts", "in_force", "ppm", "top_up_ppm").sort("from_ts"),
+            left_on="entry_ts",
+            right_on="from_ts",
+            by="pid",
+            strategy="backward",
+            check_sortedness=False,
+        )
     )
     cond_ok: pl.Expr = pl.lit(True)
-    cond_text: pl.Expr = pl.lit(None, dtype=pl.String)
     if law.conditions:
-        chain_ok = None
-        chain_text = None
-        for pid, (expr, text) in law.conditions.items():
-            chain_ok = (
-                pl.when(pl.col("pid") == pid) if chain_ok is None else chain_ok.when(pl.col("pid") == pid)
+        chain = None
+        for pid, (expr, _) in law.conditions.items():
+            chain = (
+                pl.when(pl.col("pid") == pid) if chain is None else chain.when(pl.col("pid") == pid)
             ).then(expr)
-            chain_text = (
-                pl.when(pl.col("pid") == pid) if chain_text is None else chain_text.when(pl.col("pid") == pid)
-            ).then(pl.lit(text))
-        cond_ok = chain_ok.otherwise(True)
-        cond_text = chain_text.otherwise(None)
-    base_fact = {
-        "steel_value": "steel_value_cents",
-        "aluminum_value": "aluminum_value_cents",
-        "copper_value": "copper_value_cents",
-        "us_content_value": "us_content_value_cents",
-    }
+        cond_ok = chain.otherwise(True)
     base = pl.col("value_cents")
     missing = pl.lit(False)
-    for kind, column in base_fact.items():
-        is_kind = pl.col("base_kind") == kind
+    for kind, column in BASE_COLUMNS.items():
+        is_kind = pl.col("base_code") == BASE_KINDS.index(kind)
         base = pl.when(is_kind).then(pl.col(column).fill_null(pl.col("value_cents"))).otherwise(base)
         missing = pl.when(is_kind).then(pl.col(column).is_null()).otherwise(missing)
-    is_non_us = pl.col("base_kind") == "non_us_content_value"
+    is_non_us = pl.col("base_code") == BASE_KINDS.index("non_us_content_value")
     base = (
         pl.when(is_non_us)
         .then(pl.col("value_cents") - pl.col("us_content_value_cents").fill_null(0))
         .otherwise(base)
     )
     missing = pl.when(is_non_us).then(pl.col("us_content_value_cents").is_null()).otherwise(missing)
-    return frame.with_columns(
-        cond_ok=cond_ok,
-        cond_text=cond_text,
+    status = (
+        pl.when(~pl.col("in_force"))
+        .then(pl.lit("out_of_period"))
+        .when(~cond_ok)
+        .then(pl.lit("condition_not_met"))
+        .when(missing & pl.col("base_required"))
+        .then(pl.lit("missing_fact"))
+        .otherwise(pl.lit("applied"))
+        .cast(STATUS)
+    )
+    return frame.select(
+        "line_id",
+        "pid",
+        "mid",
+        "hid",
+        "is_duty",
+        "rate_idx",
+        "ppm",
+        "top_up_ppm",
+        "entry_ts",
+        status=status,
         base_cents=base,
         base_missing=missing,
-    ).with_columns(
-        status=pl.when(~pl.col("in_force"))
-        .then(pl.lit("out_of_period"))
-        .when(~pl.col("cond_ok"))
-        .then(pl.lit("condition_not_met"))
-        .when(pl.col("base_missing") & (pl.col("base_if_missing") == "error"))
-        .then(pl.lit("missing_fact"))
-        .otherwise(pl.lit("applied")),
-        reason=pl.when(~pl.col("in_force"))
-        .then(pl.col("note"))
-        .when(~pl.col("cond_ok"))
-        .then(pl.concat_str(pl.lit("condition not met: "), pl.col("cond_text")))
-        .when(pl.col("base_missing") & (pl.col("base_if_missing") == "error"))
-        .then(pl.concat_str(pl.lit("missing fact for the base: "), pl.col("base_kind")))
-        .otherwise(None),
-        base_note=pl.when(pl.col("base_missing"))
-        .then(pl.concat_str(pl.lit("full value ("), pl.col("base_kind"), pl.lit(" not given)")))
-        .otherwise(pl.col("base_kind")),
     )
 
 
 def _apply_exceptions(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    applied = frame.filter(pl.col("status") == "applied").select(
-        "line_id", "measure_id", pl.col("heading").alias("except_heading")
-    )
+    applied = frame.filter(pl.col("status") == "applied")
     hits = (
-        frame.filter(pl.col("status") == "applied")
-        .select("line_id", "pid", "measure_id")
-        .join(law.exceptions, on="pid")
-        .join(applied, on=["line_id", "measure_id", "except_heading"], how="semi")
+        applied.select("line_id", "pid")
+        .join(law.exceptions.select("pid", "except_hid"), on="pid")
+        .join(applied.select("line_id", except_hid="hid"), on=["line_id", "except_hid"], how="semi")
         .group_by("line_id", "pid")
-        .agg(pl.col("except_heading").sort().first())
+        .agg(pl.col("except_hid").min())
     )
-    frame = frame.join(hits, on=["line_id", "pid"], how="left")
-    return frame.with_columns(
-        status=pl.when(pl.col("except_heading").is_not_null())
-        .then(pl.lit("excepted"))
-        .otherwise(pl.col("status")),
-        reason=pl.when(pl.col("except_heading").is_not_null())
-        .then(
-            pl.concat_str(pl.lit("excepted: heading "), pl.col("except_heading"), pl.lit(" applies instead"))
-        )
-        .otherwise(pl.col("reason")),
-    ).drop("except_heading")
-
-
-def _party(frame: pl.DataFrame, measure_col: str, headings_col: str) -> pl.Expr:
-    return (pl.col("measure_id") == pl.col(measure_col)) & (
-        (pl.col(headings_col).list.len() == 0) | pl.col(headings_col).list.contains(pl.col("heading"))
+    return frame.join(hits, on=["line_id", "pid"], how="left").with_columns(
+        status=pl.when(pl.col("except_hid").is_not_null())
+        .then(pl.lit("excepted").cast(STATUS))
+        .otherwise(pl.col("status"))
     )
 
 
 def _apply_precedence(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """Apply each rule in declared order; a displaced provision no longer wins later rules."""
-    if law.rules.is_empty():
-        return frame
-    frame = frame.with_columns(rule_note=pl.lit(None, dtype=pl.String))
-    for rule_id in law.rules.sort("rank")["rule_id"].unique(maintain_order=True):
-        rule = law.rules.filter(pl.col("rule_id") == rule_id)
-        applied = frame.filter(pl.col("status") == "applied")
+    frame = frame.with_columns(
+        rule_idx=pl.lit(None, dtype=pl.Int64),
+        winner_pid=pl.lit(None, dtype=pl.Int64),
+        remainder_rule_idx=pl.lit(None, dtype=pl.Int64),
+        remainder_winner_pid=pl.lit(None, dtype=pl.Int64),
+    )
+    for rule in law.rules.iter_rows(named=True):
+        idx = rule["rule_idx"]
+        win_pids = law.rule_winners.filter(pl.col("rule_idx") == idx)["pid"].to_list()
+        lose_pids = law.rule_losers.filter(pl.col("rule_idx") == idx)["pid"].to_list()
+        in_period = (pl.col("entry_ts") >= rule["rule_from"]) & (pl.col("entry_ts") < rule["rule_to"])
         winners = (
-            applied.filter(pl.col("kind") == "duty")
-            .join(rule, left_on="measure_id", right_on="winner_measure")
-            .filter(
-                (
-                    (pl.col("winner_headings").list.len() == 0)
-                    | pl.col("winner_headings").list.contains(pl.col("heading"))
-                )
-                & (pl.col("from_ts_right") <= pl.col("entry_ts"))
-                & (pl.col("entry_ts") < pl.col("to_ts_right"))
+            frame.filter(
+                (pl.col("status") == "applied")
+                & pl.col("is_duty")
+                & pl.col("pid").is_in(win_pids)
+                & in_period
             )
-            .group_by("line_id", "loser_measure", "loser_headings", "effect")
-            .agg(
-                pl.col("base_cents").sum().alias("winner_base"),
-                pl.col("heading").sort().first().alias("winner_heading"),
-            )
+            .group_by("line_id")
+            .agg(w_base=pl.col("base_cents").sum(), w_pid=pl.col("pid").min())
         )
         if winners.is_empty():
             continue
+        frame = frame.join(winners, on="line_id", how="left")
         hit = (
-            applied.select("line_id", "pid", "measure_id", "heading")
-            .join(winners, left_on=["line_id", "measure_id"], right_on=["line_id", "loser_measure"])
-            .filter(
-                (pl.col("loser_headings").list.len() == 0)
-                | pl.col("loser_headings").list.contains(pl.col("heading"))
-            )
-            .select("line_id", "pid", "effect", "winner_base", "winner_heading")
+            pl.col("w_base").is_not_null() & (pl.col("status") == "applied") & pl.col("pid").is_in(lose_pids)
         )
-        label = rule["label"][0]
-        citation = f"{rule['ref_instrument'][0]} ({rule['ref_citation'][0]})"
-        frame = frame.join(hit, on=["line_id", "pid"], how="left")
-        remainder = pl.col("base_cents") - pl.col("winner_base")
-        displaced = (pl.col("effect") == "displace") | ((pl.col("effect") == "remainder") & (remainder <= 0))
+        remainder = pl.col("base_cents") - pl.col("w_base")
+        displaced = hit & (pl.lit(rule["displace"]) | (remainder <= 0))
+        kept = hit & ~displaced
         frame = frame.with_columns(
-            status=pl.when(pl.col("effect").is_not_null() & displaced)
-            .then(pl.lit("displaced"))
-            .otherwise(pl.col("status")),
-            reason=pl.when(pl.col("effect").is_not_null() & displaced)
-            .then(
-                pl.format(
-                    "displaced by rule {}: {} ({} applies; {})",
-                    pl.lit(rule_id),
-                    pl.lit(label),
-                    pl.col("winner_heading"),
-                    pl.lit(citation),
-                )
-            )
-            .otherwise(pl.col("reason")),
-            rule_note=pl.when(pl.col("effect").is_not_null() & ~displaced)
-            .then(
-                pl.format(
-                    "remainder after {} base (rule {}; {})",
-                    pl.col("winner_heading"),
-                    pl.lit(rule_id),
-                    pl.lit(citation),
-                )
-            )
-            .otherwise(pl.col("rule_note")),
-            base_cents=pl.when(pl.col("effect").is_not_null() & ~displaced)
-            .then(remainder)
-            .otherwise(pl.col("base_cents")),
-        ).drop("effect", "winner_base", "winner_heading")
+            status=pl.when(displaced).then(pl.lit("displaced").cast(STATUS)).otherwise(pl.col("status")),
+            rule_idx=pl.when(displaced).then(pl.lit(idx)).otherwise(pl.col("rule_idx")),
+            winner_pid=pl.when(displaced).then(pl.col("w_pid")).otherwise(pl.col("winner_pid")),
+            remainder_rule_idx=pl.when(kept).then(pl.lit(idx)).otherwise(pl.col("remainder_rule_idx")),
+            remainder_winner_pid=pl.when(kept)
+            .then(pl.col("w_pid"))
+            .otherwise(pl.col("remainder_winner_pid")),
+            base_cents=pl.when(kept).then(remainder).otherwise(pl.col("base_cents")),
+        ).drop("w_base", "w_pid")
     return frame
+
+
+def _caveats(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """(line, measure) pairs considered for a line entered after the measure's verified-to day."""
+    late = law.measures.select("mid", stale_from=pl.col("verified_to").dt.offset_by("1d"))
+    if frame.is_empty():
+        return pl.DataFrame(schema={"line_id": pl.Int64, "mid": pl.Int64})
+    late = late.filter(pl.col("stale_from") <= frame["entry_ts"].max())
+    if late.is_empty():
+        return pl.DataFrame(schema={"line_id": pl.Int64, "mid": pl.Int64})
+    return (
+        frame.join(late, on="mid")
+        .filter(pl.col("entry_ts") >= pl.col("stale_from"))
+        .select("line_id", "mid")
+        .unique()
+        .sort("line_id", "mid")
+    )
 
 
 def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
     """Evaluate every line; rows with an input error come out with that error and no duty."""
     valid = lines.filter(pl.col("error").is_null())
     mfn = _mfn(valid, store)
-    valid = (
-        valid.join(mfn.select("line_id", "mfn_error"), on="line_id")
-        .filter(pl.col("mfn_error").is_null())
-        .drop("mfn_error")
+    ok = valid.join(mfn.filter(pl.col("mfn_error").is_null()).select("line_id"), on="line_id", how="semi")
+    frame = _status_and_base(_candidates(ok, law), ok, law)
+    frame = _apply_precedence(_apply_exceptions(frame, law), law)
+    frame = frame.join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id").with_columns(
+        rate_ppm=pl.when(pl.col("top_up_ppm").is_not_null())
+        .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))
+        .otherwise(pl.col("ppm").fill_null(0))
     )
-    pairs = _candidates(valid, law)
-    frame = _status_and_base(pairs, valid, law)
-    frame = _apply_exceptions(frame, law)
-    frame = _apply_precedence(frame, law)
-    if "rule_note" not in frame.columns:
-        frame = frame.with_columns(rule_note=pl.lit(None, dtype=pl.String))
-    frame = (
-        frame.join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id")
+    provision_flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
+    applied = (
+        frame.filter(pl.col("status") == "applied")
         .with_columns(
-            eff_ppm=pl.when(pl.col("top_up_ppm").is_not_null())
-            .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))
-            .otherwise(pl.col("ppm").fill_null(0))
-        )
-        .with_columns(
-            amount_cents=pl.when(pl.col("kind") == "duty")
-            .then(ad_valorem_cents(pl.col("base_cents"), pl.col("eff_ppm")))
+            amount_cents=pl.when(pl.col("is_duty"))
+            .then(ad_valorem_cents(pl.col("base_cents"), pl.col("rate_ppm")))
             .otherwise(0)
         )
+        .join(provision_flags, on="pid")
+        .select(
+            "line_id",
+            "pid",
+            "hid",
+            "rate_idx",
+            "base_cents",
+            "base_missing",
+            "rate_ppm",
+            "amount_cents",
+            "remainder_rule_idx",
+            "remainder_winner_pid",
+            "void",
+            "prohibited",
+            "reported",
+            "reporting_order",
+        )
+        .sort("line_id", "reporting_order")
     )
-    applied = frame.filter(pl.col("status") == "applied")
-    ch99 = applied.select(
-        "line_id",
-        "heading",
-        "measure_id",
-        "kind",
-        "reporting_order",
-        base_cents=pl.col("base_cents"),
-        base_kind=pl.when(pl.col("rule_note").is_not_null())
-        .then(pl.col("rule_note"))
-        .otherwise(pl.col("base_note")),
-        rate_ppm=pl.col("eff_ppm"),
-        rate_text=pl.col("rate_text"),
-        amount_cents="amount_cents",
-        authority="authority",
-        ref_instrument="ref_instrument",
-        ref_citation="ref_citation",
-        ref_url="ref_url",
-        void=pl.col("void_after_ruling").is_not_null(),
-        prohibited="prohibited",
-        reported="reported",
-        scope_prefix="scope_prefix",
+    not_applied = (
+        frame.filter(pl.col("status") != "applied")
+        .join(applied.select("line_id", "hid"), on=["line_id", "hid"], how="anti")  # shown once, as applied
+        .select("line_id", "pid", "hid", "rate_idx", "status", "except_hid", "rule_idx", "winner_pid")
+        .sort("line_id", "pid")
     )
-    mfn_ok = mfn.filter(pl.col("mfn_error").is_null()).join(
-        valid.select("line_id", "hts10", "value_cents"), on="line_id"
-    )
-    mfn_lines = mfn_ok.select(
-        "line_id",
-        heading=pl.col("hts10").map_elements(dotted, return_dtype=pl.String),
-        measure_id=pl.lit("us/mfn"),
-        kind=pl.lit("mfn"),
-        reporting_order=pl.lit(10**9),
-        base_cents="value_cents",
-        base_kind=pl.lit("value"),
-        rate_ppm="mfn_adval_ppm",
-        rate_text=pl.col("mfn_text"),
-        amount_cents="mfn_cents",
-        authority=pl.lit("HTSUS column 1"),
-        ref_instrument=pl.format("HTSUS {} ({} column)", pl.col("first_revision"), pl.col("mfn_column")),
-        ref_citation=pl.lit("19 U.S.C. 1202"),
-        ref_url=pl.lit("https://hts.usitc.gov"),
-        void=pl.lit(False),
-        prohibited=pl.lit(False),
-        reported=pl.lit(True),
-        scope_prefix=pl.lit(None, dtype=pl.String),
-    )
-    out_lines = pl.concat([ch99, mfn_lines], how="vertical_relaxed").sort(
-        "line_id", "reporting_order", "heading"
-    )
-    not_applied = _not_applied(frame, valid, law).join(
-        ch99.select("line_id", "measure_id", "heading"), on=["line_id", "measure_id", "heading"], how="anti"
-    )  # a heading with several provisions (e.g. full value, then content) is shown once, as applied
-    caveats = _caveats(frame)
-    totals = out_lines.group_by("line_id").agg(
-        total_cents=pl.col("amount_cents").sum(),
+    totals = applied.group_by("line_id").agg(
+        ch99_cents=pl.col("amount_cents").sum(),
         void_cents=pl.col("amount_cents").filter(pl.col("void")).sum(),
         prohibited=pl.col("prohibited").any(),
     )
+    adcvd = ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0)) + ad_valorem_cents(
+        pl.col("value_cents"), pl.col("cvd_rate_ppm").fill_null(0)
+    )
+    computed = pl.col("error").is_null() & pl.col("mfn_error").is_null()
+    total = pl.col("mfn_cents") + pl.col("ch99_cents").fill_null(0)
     summary = (
-        lines.select("line_id", "error", "value_cents", "ad_rate_ppm", "cvd_rate_ppm", "hts10", "entry_ts")
-        .join(mfn.select("line_id", "mfn_error", "description"), on="line_id", how="left")
+        lines.select(
+            "line_id",
+            "error",
+            "value_cents",
+            "ad_rate_ppm",
+            "cvd_rate_ppm",
+            "hts10",
+            "entry_ts",
+            "origin",
+            "importing_country",
+        )
+        .join(mfn.select("line_id", "mfn_error", "mfn_cents"), on="line_id", how="left")
         .join(totals, on="line_id", how="left")
-        .with_columns(
-            error=pl.coalesce("error", "mfn_error"),
-            adcvd_cents=ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0))
-            + ad_valorem_cents(pl.col("value_cents"), pl.col("cvd_rate_ppm").fill_null(0)),
-        )
-        .with_columns(
-            total_cents=pl.when(pl.col("error").is_null()).then(pl.col("total_cents").fill_null(0)),
-            owed_cents=pl.when(pl.col("error").is_null()).then(
-                pl.col("total_cents").fill_null(0) - pl.col("void_cents").fill_null(0)
-            ),
-            adcvd_cents=pl.when(pl.col("error").is_null()).then(pl.col("adcvd_cents")),
-            prohibited=pl.col("prohibited").fill_null(False),
-        )
-        .drop("mfn_error", "void_cents")
-        .sort("line_id")
-    )
-    summary = _suggest_codes(summary, store)
-    return Evaluation(summary=summary, lines=out_lines, not_applied=not_applied, caveats=caveats)
-
-
-def _caveats(frame: pl.DataFrame) -> pl.DataFrame:
-    """Measures considered for a line whose law is verified only to a date before the entry date."""
-    late = frame.filter(pl.col("entry_ts") >= pl.col("verified_to").dt.offset_by("1d"))
-    return (
-        late.select("line_id", "measure_id", "verified_to")
-        .unique()
-        .with_columns(
-            caveat=pl.format(
-                "{}: law verified to {}; changes after that date may be missing",
-                pl.col("measure_id"),
-                pl.col("verified_to").dt.date().cast(pl.String),
-            )
-        )
-        .sort("line_id", "measure_id")
-    )
-
-
-def _suggest_codes(summary: pl.DataFrame, store: Store) -> pl.DataFrame:
-    """Append the nearest valid codes to unknown-code errors (one lookup per distinct code and day)."""
-    unknown = summary.filter(pl.col("error").str.contains("is not in the schedule in force on", literal=True))
-    if unknown.is_empty():
-        return summary
-    pairs = unknown.select("hts10", day=pl.col("entry_ts").dt.date()).unique()
-    hints = pl.DataFrame(
-        [
-            {"hts10": code, "day": day, "hint": ", ".join(dotted(c) for c in store.nearest_codes(code, day))}
-            for code, day in pairs.iter_rows()
-        ],
-        schema={"hts10": pl.String, "day": pl.Date, "hint": pl.String},
-    )
-    return (
-        summary.with_columns(day=pl.col("entry_ts").dt.date())
-        .join(hints, on=["hts10", "day"], how="left")
-        .with_columns(
-            error=pl.when(pl.col("hint").is_not_null() & (pl.col("hint") != ""))
-            .then(pl.format("{}; nearest valid codes: {}", pl.col("error"), pl.col("hint")))
-            .otherwise(pl.col("error"))
-        )
-        .drop("day", "hint")
-        .sort("line_id")
-    )
-
-
-def _not_applied(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """Headings in scope that did not apply, and measures with no heading in scope, with reasons."""
-    in_scope = frame.filter(pl.col("status") != "applied").select(
-        "line_id",
-        "measure_id",
-        "heading",
-        "status",
-        "reason",
-        "ref_instrument",
-        "ref_citation",
-    )
-    touched = frame.select("line_id", "measure_id").unique()
-    measures = law.measures.explode("measure_countries")
-    others = (
-        valid.select("line_id", "origin", "importing_country")
-        .join(law.measures.select("measure_id", "importing_country"), on="importing_country")
-        .join(touched, on=["line_id", "measure_id"], how="anti")
-        .join(
-            measures.select("measure_id", origin=pl.col("measure_countries"), country_hit=pl.lit(True)),
-            on=["measure_id", "origin"],
-            how="left",
-        )
         .select(
             "line_id",
-            "measure_id",
-            heading=pl.lit(None, dtype=pl.String),
-            status=pl.when(pl.col("country_hit"))
-            .then(pl.lit("product_out_of_scope"))
-            .otherwise(pl.lit("country_out_of_scope")),
-            reason=pl.when(pl.col("country_hit"))
-            .then(pl.lit("product (HTS) not in the measure's scope"))
-            .otherwise(pl.format("origin {} not in the measure's country scope", pl.col("origin"))),
-            ref_instrument=pl.lit(None, dtype=pl.String),
-            ref_citation=pl.lit(None, dtype=pl.String),
+            "error",
+            "mfn_error",
+            "value_cents",
+            "hts10",
+            "entry_ts",
+            "origin",
+            "importing_country",
+            total_cents=pl.when(computed).then(total),
+            owed_cents=pl.when(computed).then(total - pl.col("void_cents").fill_null(0)),
+            adcvd_cents=pl.when(computed).then(adcvd),
+            prohibited=pl.col("prohibited").fill_null(False),
         )
+        .sort("line_id")
     )
-    return pl.concat([in_scope, others], how="vertical_relaxed").sort(
-        "line_id", "measure_id", "heading", nulls_last=True
+    return Evaluation(
+        summary=summary,
+        mfn=mfn,
+        lines=applied,
+        not_applied=not_applied,
+        caveats=_caveats(frame, law),
     )

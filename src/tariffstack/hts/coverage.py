@@ -3,8 +3,8 @@
 Two numbers: *structured* (the text became a typed rate: free, ad valorem, specific, compound,
 component — a rate on part of the article, such as lead content or a watch battery — or reference
 — "the rate applicable to each garment in the ensemble") and *computable* (the duty follows from
-value and quantity alone). For a structured but not computable line the engine returns an error naming the rate and
-the missing fact, never a silent zero. This report counts both.
+value and quantity alone). For a structured but not computable line the engine returns an
+error naming the rate and the missing fact, never a silent zero. This report counts both.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ def _usmca(text: str) -> Rate:
 def _rate_columns(prefix: str, rate: Rate) -> dict[str, object]:
     specs = [*list(rate.specifics), None, None]
     return {
+        f"{prefix}_text": rate.text,
         f"{prefix}_status": rate.status,
         f"{prefix}_adval_ppm": rate.ad_valorem_ppm,
         f"{prefix}_spec1_uc": specs[0].amount_microcents if specs[0] else 0,
@@ -182,6 +183,7 @@ RATE_COLUMNS = [
     "general_spec1_unit",
     "general_spec2_uc",
     "general_spec2_unit",
+    "usmca_text",
     "usmca_status",
     "usmca_adval_ppm",
     "usmca_spec1_uc",
@@ -243,6 +245,15 @@ class Store:
     @property
     def mfn(self) -> pl.DataFrame:
         return self._load("mfn")
+
+    @property
+    def mfn_indexed(self) -> pl.DataFrame:
+        """The MFN intervals with a stable row index ``mfn_idx`` (results refer to rows by it)."""
+        if "mfn_indexed" not in self._cache:
+            self._cache["mfn_indexed"] = self.mfn.with_row_index("mfn_idx").with_columns(
+                pl.col("mfn_idx").cast(pl.Int64)
+            )
+        return self._cache["mfn_indexed"]
 
     @property
     def revisions(self) -> pl.DataFrame:

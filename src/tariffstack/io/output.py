@@ -16,9 +16,12 @@ from typing import Any
 
 import polars as pl
 
+from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
+from tariffstack.engine.explain import caveat_rows, error_messages, line_rows, not_applied_rows
 from tariffstack.engine.money import cents_to_str, ppm_to_percent
 from tariffstack.hts.codes import dotted
+from tariffstack.hts.store import Store
 
 CONTRACT_VERSION = "1"
 
@@ -68,29 +71,36 @@ def _line_row(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def to_records(evaluation: Evaluation, passthrough: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def to_records(
+    evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Evaluation frames → the list of per-line result objects (the public JSON contract)."""
-    lines = _group(evaluation.lines)
-    skipped = _group(evaluation.not_applied)
-    caveats = _group(evaluation.caveats)
+    lines = _group(line_rows(evaluation, law, store))
+    skipped = _group(not_applied_rows(evaluation, law))
+    caveats = _group(caveat_rows(evaluation, law))
+    errors = dict(error_messages(evaluation, store).iter_rows())
+    descriptions = dict(
+        evaluation.mfn.filter(pl.col("mfn_idx").is_not_null())
+        .join(store.mfn_indexed.select("mfn_idx", "description"), on="mfn_idx")
+        .select("line_id", "description")
+        .iter_rows()
+    )
     out: list[dict[str, Any]] = []
     for row in evaluation.summary.iter_rows(named=True):
         line_id = row["line_id"]
         applied = lines.get(line_id, [])
+        total, owed = row["total_cents"], row["owed_cents"]
         record: dict[str, Any] = {"line": line_id, **passthrough[line_id]}
-        ok = row["error"] is None
-        total = row["total_cents"] if ok else None
-        owed = row["owed_cents"] if ok else None
         record.update(
             {
                 "hts": dotted(row["hts10"]) if row["hts10"] else None,
                 "entry_date": row["entry_ts"].isoformat(timespec="minutes") if row["entry_ts"] else None,
-                "description": row["description"],
+                "description": descriptions.get(line_id),
                 "total_duty": _money(total),
                 "assessed_duty": _money(total),
                 "owed_duty": _money(owed),
                 "refundable": _money(None if total is None else total - owed),
-                "adcvd_total": _money(row["adcvd_cents"] if ok else None),
+                "adcvd_total": _money(row["adcvd_cents"]),
                 "effective_rate": _effective_rate(total, row["value_cents"]),
                 "headings": [r["heading"] for r in applied if r["kind"] != "mfn" and r["reported"]],
                 "lines": [_line_row(r) for r in applied],
@@ -103,9 +113,9 @@ def to_records(evaluation: Evaluation, passthrough: list[dict[str, Any]]) -> lis
                     }
                     for r in skipped.get(line_id, [])
                 ],
-                "prohibited": bool(row["prohibited"]) if ok else False,
+                "prohibited": bool(row["prohibited"]),
                 "caveats": [r["caveat"] for r in caveats.get(line_id, [])],
-                "error": _split_error(row["error"]),
+                "error": _split_error(errors.get(line_id)),
             }
         )
         out.append(record)

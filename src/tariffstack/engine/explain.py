@@ -1,0 +1,228 @@
+"""Words for the evaluator's frames: reasons, references and error messages.
+
+The evaluator decides everything with integer keys; this module joins the compiled law's texts
+onto the same frames (never re-deciding anything), so an explanation always matches the amounts.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tariffstack.engine.compile import CompiledLaw
+from tariffstack.engine.evaluate import Evaluation
+from tariffstack.hts.codes import dotted
+from tariffstack.hts.store import Store
+
+MFN_AUTHORITY = "HTSUS column 1 (19 U.S.C. 1202)"
+
+
+def _dotted(col: str) -> pl.Expr:
+    c = pl.col(col)
+    return pl.concat_str(c.str.slice(0, 4), pl.lit("."), c.str.slice(4, 2), pl.lit("."), c.str.slice(6))
+
+
+def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
+    """``line_id, message`` for every line with an input or schedule error."""
+    inputs = ev.summary.filter(pl.col("error").is_not_null()).select("line_id", message="error")
+    bad = ev.mfn.filter(pl.col("mfn_error").is_not_null())
+    if bad.is_empty():
+        return inputs
+    rows = bad.join(store.mfn_indexed, on="mfn_idx", how="left", suffix="_store").with_columns(
+        text=pl.when(pl.col("use_special")).then(pl.col("usmca_text")).otherwise(pl.col("general_text")),
+        status=pl.when(pl.col("use_special"))
+        .then(pl.col("usmca_status"))
+        .otherwise(pl.col("general_status")),
+        spec1=pl.when(pl.col("use_special"))
+        .then(pl.col("usmca_spec1_unit"))
+        .otherwise(pl.col("general_spec1_unit")),
+        spec2=pl.when(pl.col("use_special"))
+        .then(pl.col("usmca_spec2_unit"))
+        .otherwise(pl.col("general_spec2_unit")),
+    )
+    messages = []
+    for r in rows.iter_rows(named=True):
+        code, hts = r["mfn_error"], dotted(r["hts10"])
+        if code == 1:
+            near = ", ".join(dotted(c) for c in store.nearest_codes(r["hts10"], r["entry_day"]))
+            msg = f"hts: {hts} is not in the schedule in force on {r['entry_day']}"
+            msg += f"; nearest valid codes: {near}" if near else ""
+        elif code == 2:
+            msg = f"spi: S (USMCA) is not offered in the special column of {hts} ('{r['special_text']}')"
+        elif code == 3:
+            what = "USMCA special" if r["use_special"] else "general"
+            text = r["special_text"] if r["use_special"] and r["status"] == "text" else r["text"]
+            msg = (
+                f"hts: {hts} {what} rate '{text}' cannot be computed from value and quantity "
+                f"({r['status']} rate; classify the parts or give the entered duty)"
+            )
+        elif code == 4:
+            msg = f"quantity: required for the specific rate '{r['text']}' of {hts} (per {r['spec1']})"
+        elif code == 5:
+            msg = f"unit: the rate '{r['text']}' of {hts} is per {r['spec1']}; got {r['unit']}"
+        else:
+            msg = f"quantity2: the rate '{r['text']}' of {hts} needs a second quantity per {r['spec2']}"
+        messages.append({"line_id": r["line_id"], "message": msg})
+    return pl.concat([inputs, pl.DataFrame(messages, schema={"line_id": pl.Int64, "message": pl.String})])
+
+
+def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
+    """Applied Chapter 99 lines and the MFN line of each computed line, with texts, in CBP order."""
+    prov = law.provisions.select("pid", "heading", "measure_id", "kind", "authority", "base_kind")
+    rules = law.rules.select("rule_idx", "rule_id", "rule_citation")
+    winners = law.provisions.select(remainder_winner_pid="pid", winner_heading="heading")
+    ch99 = (
+        ev.lines.join(prov, on="pid")
+        .join(
+            law.rates.select("rate_idx", "rate_text", "ref_instrument", "ref_citation", "ref_url"),
+            on="rate_idx",
+        )
+        .join(rules, left_on="remainder_rule_idx", right_on="rule_idx", how="left")
+        .join(winners, on="remainder_winner_pid", how="left")
+        .select(
+            "line_id",
+            "heading",
+            "measure_id",
+            "kind",
+            "reporting_order",
+            "base_cents",
+            "rate_ppm",
+            "amount_cents",
+            "void",
+            "reported",
+            "authority",
+            "ref_instrument",
+            "ref_citation",
+            "ref_url",
+            rate_text=pl.lit(None, dtype=pl.String),
+            base_kind=pl.when(pl.col("rule_id").is_not_null())
+            .then(
+                pl.format(
+                    "value less the {} base (rule {}: {})",
+                    pl.col("winner_heading"),
+                    pl.col("rule_id"),
+                    pl.col("rule_citation"),
+                )
+            )
+            .when(pl.col("base_missing") & (pl.col("base_kind") != "value"))
+            .then(pl.format("full value ({} not given)", pl.col("base_kind")))
+            .otherwise(pl.col("base_kind")),
+        )
+    )
+    revisions = store.revisions.select("revision").with_row_index("rev_idx")
+    mfn = (
+        ev.mfn.filter(pl.col("mfn_error").is_null())
+        .join(store.mfn_indexed.select("mfn_idx", "general_text", "usmca_text"), on="mfn_idx")
+        .join(revisions, on="rev_idx")
+        .join(ev.summary.select("line_id", "value_cents"), on="line_id")
+        .select(
+            "line_id",
+            heading=_dotted("hts10"),
+            measure_id=pl.lit("us/mfn"),
+            kind=pl.lit("mfn"),
+            reporting_order=pl.lit(10**9),
+            base_cents="value_cents",
+            rate_ppm="mfn_adval_ppm",
+            amount_cents="mfn_cents",
+            void=pl.lit(False),
+            reported=pl.lit(True),
+            authority=pl.lit(MFN_AUTHORITY),
+            ref_instrument=pl.format(
+                "HTSUS {} ({})",
+                pl.col("revision").str.replace("_rev_", " Revision ").str.replace("_basic", " Basic Edition"),
+                pl.when(pl.col("use_special"))
+                .then(pl.lit("special column, USMCA (S)"))
+                .otherwise(pl.lit("general column")),
+            ),
+            ref_citation=pl.lit("19 U.S.C. 1202; the schedule in force on the entry date"),
+            ref_url=pl.lit("https://hts.usitc.gov"),
+            rate_text=pl.when(pl.col("use_special"))
+            .then(pl.col("usmca_text"))
+            .otherwise(pl.col("general_text")),
+            base_kind=pl.lit("value"),
+        )
+    )
+    return pl.concat([ch99, mfn], how="vertical_relaxed").sort("line_id", "reporting_order", "heading")
+
+
+def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
+    """Provisions in scope that did not apply, and measures with nothing in scope, with reasons."""
+    prov = law.provisions.select("pid", "mid", "measure_id", "heading")
+    conditions = pl.DataFrame(
+        [{"pid": pid, "cond_text": text} for pid, (_, text) in law.conditions.items()],
+        schema={"pid": pl.Int64, "cond_text": pl.String},
+    )
+    excepts = law.provisions.select(except_hid="hid", except_heading="heading").unique("except_hid")
+    winners = law.provisions.select(winner_pid="pid", winner_heading="heading")
+    rules = law.rules.select("rule_idx", "rule_id", "rule_label", "rule_instrument", "rule_citation")
+    in_scope = (
+        ev.not_applied.join(prov, on="pid")
+        .join(law.rates.select("rate_idx", "note"), on="rate_idx")
+        .join(conditions, on="pid", how="left")
+        .join(excepts, on="except_hid", how="left")
+        .join(winners, on="winner_pid", how="left")
+        .join(rules, on="rule_idx", how="left")
+        .join(law.provisions.select("pid", "base_kind"), on="pid")
+        .select(
+            "line_id",
+            "mid",
+            "measure_id",
+            "heading",
+            status=pl.col("status").cast(pl.String),
+            reason=pl.when(pl.col("status") == "out_of_period")
+            .then(pl.col("note"))
+            .when(pl.col("status") == "condition_not_met")
+            .then(pl.format("condition not met: {}", pl.col("cond_text")))
+            .when(pl.col("status") == "missing_fact")
+            .then(pl.format("missing fact for the base: {}", pl.col("base_kind")))
+            .when(pl.col("status") == "excepted")
+            .then(pl.format("heading {} applies instead", pl.col("except_heading")))
+            .otherwise(
+                pl.format(
+                    "displaced by rule {} ({} applies): {}; {} ({})",
+                    pl.col("rule_id"),
+                    pl.col("winner_heading"),
+                    pl.col("rule_label"),
+                    pl.col("rule_instrument"),
+                    pl.col("rule_citation"),
+                )
+            ),
+        )
+    )
+    touched = pl.concat(
+        [
+            ev.lines.join(prov, on="pid").select("line_id", "mid"),
+            in_scope.select("line_id", "mid"),
+        ]
+    ).unique()
+    computed = ev.summary.filter(pl.col("total_cents").is_not_null()).select(
+        "line_id", "origin", "importing_country"
+    )
+    measures = law.measures.select("mid", "measure_id", "importing_country", "measure_countries")
+    others = (
+        computed.join(measures, on="importing_country")
+        .join(touched, on=["line_id", "mid"], how="anti")
+        .select(
+            "line_id",
+            "mid",
+            "measure_id",
+            heading=pl.lit(None, dtype=pl.String),
+            status=pl.when(pl.col("measure_countries").list.contains(pl.col("origin")))
+            .then(pl.lit("product_out_of_scope"))
+            .otherwise(pl.lit("country_out_of_scope")),
+            reason=pl.when(pl.col("measure_countries").list.contains(pl.col("origin")))
+            .then(pl.lit("the HTS code is not in the measure's product scope"))
+            .otherwise(pl.format("origin {} is not in the measure's country scope", pl.col("origin"))),
+        )
+    )
+    return pl.concat([in_scope, others]).sort("line_id", "mid", "heading", nulls_last=True).drop("mid")
+
+
+def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
+    return ev.caveats.join(law.measures.select("mid", "measure_id", "verified_to"), on="mid").select(
+        "line_id",
+        caveat=pl.format(
+            "{}: law verified to {}; later changes may be missing",
+            pl.col("measure_id"),
+            pl.col("verified_to").dt.date().cast(pl.String),
+        ),
+    )
