@@ -53,6 +53,38 @@ class CompiledLaw:
     rule_losers: pl.DataFrame
     measures: pl.DataFrame
     conditions: dict[int, tuple[pl.Expr, str]]
+    breakpoints: pl.Series
+    epoch_rates: pl.DataFrame
+    rule_epochs: pl.DataFrame
+
+
+def _epochs(rates: pl.DataFrame, rules: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    """Cut time at every instant the law changes; within an epoch every rate and rule is constant.
+
+    A line's epoch is the number of breakpoints at or before its entry time, so the evaluator
+    finds each provision's rate with an integer join on (pid, epoch) instead of a time search.
+    """
+    instants = (
+        set(rates["from_ts"].to_list()) | set(rules["rule_from"].to_list()) | set(rules["rule_to"].to_list())
+    )
+    breakpoints = sorted(t for t in instants if BEGINNING < t < END)
+    starts = pl.DataFrame(
+        {"epoch": range(len(breakpoints) + 1), "start": [BEGINNING, *breakpoints]},
+        schema={"epoch": pl.Int64, "start": pl.Datetime("us")},
+    )
+    epoch_rates = (
+        rates.select("rate_idx", "pid", "from_ts", "to_ts", "in_force", "ppm", "top_up_ppm")
+        .join(starts, how="cross")
+        .filter((pl.col("from_ts") <= pl.col("start")) & (pl.col("start") < pl.col("to_ts")))
+        .select("pid", "epoch", "rate_idx", "in_force", "ppm", "top_up_ppm")
+    )
+    rule_epochs = (
+        rules.select("rule_idx", "rule_from", "rule_to")
+        .join(starts, how="cross")
+        .filter((pl.col("rule_from") <= pl.col("start")) & (pl.col("start") < pl.col("rule_to")))
+        .select("rule_idx", "epoch")
+    )
+    return pl.Series("breakpoints", breakpoints, dtype=pl.Datetime("us")), epoch_rates, rule_epochs
 
 
 def _prefixes(items: list, law: Law) -> list[str]:
@@ -180,7 +212,11 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
             pl.col("to_ts").cast(pl.Datetime("us")),
         )
     )
+    breakpoints, epoch_rates, rule_epochs = _epochs(rates, rules)
     return CompiledLaw(
+        breakpoints=breakpoints,
+        epoch_rates=epoch_rates,
+        rule_epochs=rule_epochs,
         provisions=provisions,
         countries=pl.DataFrame(country_rows, schema={"pid": pl.Int64, "origin": pl.String}),
         scope=pl.DataFrame(

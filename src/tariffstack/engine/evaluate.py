@@ -28,6 +28,7 @@ from tariffstack.engine.money import ad_valorem_cents, specific_cents
 from tariffstack.hts.store import Store
 
 USMCA_SPI = ["S", "S+"]
+KEY_SPACE = 1 << 20  # provision and heading ids stay below this; line ids below 2**43
 STATUS = pl.Enum(["applied", "out_of_period", "condition_not_met", "missing_fact", "excepted", "displaced"])
 BASE_COLUMNS = {
     "steel_value": "steel_value_cents",
@@ -39,21 +40,32 @@ BASE_COLUMNS = {
 
 @dataclass
 class Evaluation:
-    """Results, one frame per grain:
+    """Results, one frame per grain (rows in no particular order; printers sort):
 
     - ``summary``: one row per input line (error, totals, owed after the IEEPA ruling, AD/CVD);
-    - ``mfn``: the MFN line of each computed line (store row, column used, amount);
+    - ``mfn``: the MFN line of each line (store row, column used, amount, or a schedule error);
     - ``lines``: applied Chapter 99 provisions (base, rate, amount, remainder rule if any);
-    - ``not_applied``: provisions in scope that did not apply, with status and the rule/heading
-      that decided it;
+    - ``decided``: provisions in scope that did not apply, with their status and, for displaced
+      ones, the rule and the winning provision;
+    - ``exception_hits``: (line, provision, heading that applied instead) for excepted provisions;
     - ``caveats``: (line, measure) pairs whose law is verified only to a date before the entry.
     """
 
     summary: pl.DataFrame
     mfn: pl.DataFrame
     lines: pl.DataFrame
-    not_applied: pl.DataFrame
+    decided: pl.DataFrame
+    exception_hits: pl.DataFrame
     caveats: pl.DataFrame
+
+    @property
+    def not_applied(self) -> pl.DataFrame:
+        """``decided`` less headings that applied through another provision, with exception heading ids."""
+        return (
+            self.decided.join(self.lines.select("line_id", "hid"), on=["line_id", "hid"], how="anti")
+            .join(self.exception_hits, on=["line_id", "pid"], how="left")
+            .sort("line_id", "pid")
+        )
 
 
 def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
@@ -169,23 +181,19 @@ def _condition_columns(law: CompiledLaw) -> set[str]:
 
 
 def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """Rate in force (by epoch), condition, base and status of every (line, provision) pair."""
     facts = valid.select(
         sorted({"line_id", "entry_ts", "value_cents", *BASE_COLUMNS.values()} | _condition_columns(law))
+    )
+    facts = facts.with_columns(
+        epoch=law.breakpoints.search_sorted(facts["entry_ts"], side="right").cast(pl.Int64).alias("epoch")
     )
     frame = (
         pairs.join(
             law.provisions.select("pid", "mid", "hid", "is_duty", "base_code", "base_required"), on="pid"
         )
         .join(facts, on="line_id")
-        .sort("entry_ts")
-        .join_asof(
-            law.rates.select("rate_idx", "pid", "from_ts", "in_force", "ppm", "top_up_ppm").sort("from_ts"),
-            left_on="entry_ts",
-            right_on="from_ts",
-            by="pid",
-            strategy="backward",
-            check_sortedness=False,
-        )
+        .join(law.epoch_rates, on=["pid", "epoch"])
     )
     cond_ok: pl.Expr = pl.lit(True)
     if law.conditions:
@@ -227,32 +235,42 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         "rate_idx",
         "ppm",
         "top_up_ppm",
-        "entry_ts",
+        "epoch",
         status=status,
         base_cents=base,
         base_missing=missing,
     )
 
 
-def _apply_exceptions(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    applied = frame.filter(pl.col("status") == "applied")
+def _key(line: str, other: str) -> pl.Expr:
+    """One Int64 key for a (line, small id) pair: hash-set membership without a join."""
+    return pl.col(line) * KEY_SPACE + pl.col(other)
+
+
+def _apply_exceptions(applied: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Applied rows whose provision names an exception heading that also applies become excepted."""
+    present = applied.select(key=_key("line_id", "hid"))["key"].implode()
     hits = (
         applied.select("line_id", "pid")
         .join(law.exceptions.select("pid", "except_hid"), on="pid")
-        .join(applied.select("line_id", except_hid="hid"), on=["line_id", "except_hid"], how="semi")
+        .filter(_key("line_id", "except_hid").is_in(present))
         .group_by("line_id", "pid")
         .agg(pl.col("except_hid").min())
     )
-    return frame.join(hits, on=["line_id", "pid"], how="left").with_columns(
-        status=pl.when(pl.col("except_hid").is_not_null())
+    if hits.is_empty():
+        return applied, hits
+    excepted = hits.select(key=_key("line_id", "pid"))["key"].implode()
+    applied = applied.with_columns(
+        status=pl.when(_key("line_id", "pid").is_in(excepted))
         .then(pl.lit("excepted").cast(STATUS))
         .otherwise(pl.col("status"))
     )
+    return applied, hits
 
 
-def _apply_precedence(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+def _apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """Apply each rule in declared order; a displaced provision no longer wins later rules."""
-    frame = frame.with_columns(
+    applied = applied.with_columns(
         rule_idx=pl.lit(None, dtype=pl.Int64),
         winner_pid=pl.lit(None, dtype=pl.Int64),
         remainder_rule_idx=pl.lit(None, dtype=pl.Int64),
@@ -260,51 +278,51 @@ def _apply_precedence(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     )
     for rule in law.rules.iter_rows(named=True):
         idx = rule["rule_idx"]
-        win_pids = law.rule_winners.filter(pl.col("rule_idx") == idx)["pid"].to_list()
-        lose_pids = law.rule_losers.filter(pl.col("rule_idx") == idx)["pid"].to_list()
-        in_period = (pl.col("entry_ts") >= rule["rule_from"]) & (pl.col("entry_ts") < rule["rule_to"])
+        win_pids = law.rule_winners.filter(pl.col("rule_idx") == idx)["pid"].implode()
+        lose_pids = law.rule_losers.filter(pl.col("rule_idx") == idx)["pid"].implode()
+        epochs = law.rule_epochs.filter(pl.col("rule_idx") == idx)["epoch"].implode()
+        live = (pl.col("status") == "applied") & pl.col("epoch").is_in(epochs)
         winners = (
-            frame.filter(
-                (pl.col("status") == "applied")
-                & pl.col("is_duty")
-                & pl.col("pid").is_in(win_pids)
-                & in_period
-            )
+            applied.filter(live & pl.col("is_duty") & pl.col("pid").is_in(win_pids))
             .group_by("line_id")
             .agg(w_base=pl.col("base_cents").sum(), w_pid=pl.col("pid").min())
         )
         if winners.is_empty():
             continue
-        frame = frame.join(winners, on="line_id", how="left")
-        hit = (
-            pl.col("w_base").is_not_null() & (pl.col("status") == "applied") & pl.col("pid").is_in(lose_pids)
+        touched = (
+            live & pl.col("pid").is_in(lose_pids) & pl.col("line_id").is_in(winners["line_id"].implode())
         )
+        losers = applied.filter(touched).join(winners, on="line_id")
         remainder = pl.col("base_cents") - pl.col("w_base")
-        displaced = hit & (pl.lit(rule["displace"]) | (remainder <= 0))
-        kept = hit & ~displaced
-        frame = frame.with_columns(
+        displaced = pl.lit(rule["displace"]) | (remainder <= 0)
+        losers = losers.with_columns(
             status=pl.when(displaced).then(pl.lit("displaced").cast(STATUS)).otherwise(pl.col("status")),
             rule_idx=pl.when(displaced).then(pl.lit(idx)).otherwise(pl.col("rule_idx")),
             winner_pid=pl.when(displaced).then(pl.col("w_pid")).otherwise(pl.col("winner_pid")),
-            remainder_rule_idx=pl.when(kept).then(pl.lit(idx)).otherwise(pl.col("remainder_rule_idx")),
-            remainder_winner_pid=pl.when(kept)
-            .then(pl.col("w_pid"))
-            .otherwise(pl.col("remainder_winner_pid")),
-            base_cents=pl.when(kept).then(remainder).otherwise(pl.col("base_cents")),
+            remainder_rule_idx=pl.when(displaced).then(pl.col("remainder_rule_idx")).otherwise(pl.lit(idx)),
+            remainder_winner_pid=pl.when(displaced)
+            .then(pl.col("remainder_winner_pid"))
+            .otherwise(pl.col("w_pid")),
+            base_cents=pl.when(displaced).then(pl.col("base_cents")).otherwise(remainder),
         ).drop("w_base", "w_pid")
-    return frame
+        applied = pl.concat([applied.filter(~touched), losers], how="vertical")
+    return applied
 
 
-def _caveats(frame: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+def _caveats(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """(line, measure) pairs considered for a line entered after the measure's verified-to day."""
-    late = law.measures.select("mid", stale_from=pl.col("verified_to").dt.offset_by("1d"))
-    if frame.is_empty():
-        return pl.DataFrame(schema={"line_id": pl.Int64, "mid": pl.Int64})
-    late = late.filter(pl.col("stale_from") <= frame["entry_ts"].max())
+    empty = pl.DataFrame(schema={"line_id": pl.Int64, "mid": pl.Int64})
+    if valid.is_empty():
+        return empty
+    late = law.measures.select("mid", stale_from=pl.col("verified_to").dt.offset_by("1d")).filter(
+        pl.col("stale_from") <= valid["entry_ts"].max()
+    )
     if late.is_empty():
-        return pl.DataFrame(schema={"line_id": pl.Int64, "mid": pl.Int64})
+        return empty
     return (
-        frame.join(late, on="mid")
+        frame.select("line_id", "mid")
+        .join(late, on="mid")
+        .join(valid.select("line_id", "entry_ts"), on="line_id")
         .filter(pl.col("entry_ts") >= pl.col("stale_from"))
         .select("line_id", "mid")
         .unique()
@@ -318,15 +336,18 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
     mfn = _mfn(valid, store)
     ok = valid.join(mfn.filter(pl.col("mfn_error").is_null()).select("line_id"), on="line_id", how="semi")
     frame = _status_and_base(_candidates(ok, law), ok, law)
-    frame = _apply_precedence(_apply_exceptions(frame, law), law)
-    frame = frame.join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id").with_columns(
-        rate_ppm=pl.when(pl.col("top_up_ppm").is_not_null())
-        .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))
-        .otherwise(pl.col("ppm").fill_null(0))
-    )
+    decided = frame.filter(pl.col("status") != "applied")  # out of period, condition, missing fact: final
+    applied, exception_hits = _apply_exceptions(frame.filter(pl.col("status") == "applied"), law)
+    applied = _apply_precedence(applied, law)
     provision_flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
-    applied = (
-        frame.filter(pl.col("status") == "applied")
+    lines_out = (
+        applied.filter(pl.col("status") == "applied")
+        .join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id")
+        .with_columns(
+            rate_ppm=pl.when(pl.col("top_up_ppm").is_not_null())
+            .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))
+            .otherwise(pl.col("ppm").fill_null(0))
+        )
         .with_columns(
             amount_cents=pl.when(pl.col("is_duty"))
             .then(ad_valorem_cents(pl.col("base_cents"), pl.col("rate_ppm")))
@@ -349,15 +370,8 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
             "reported",
             "reporting_order",
         )
-        .sort("line_id", "reporting_order")
     )
-    not_applied = (
-        frame.filter(pl.col("status") != "applied")
-        .join(applied.select("line_id", "hid"), on=["line_id", "hid"], how="anti")  # shown once, as applied
-        .select("line_id", "pid", "hid", "rate_idx", "status", "except_hid", "rule_idx", "winner_pid")
-        .sort("line_id", "pid")
-    )
-    totals = applied.group_by("line_id").agg(
+    totals = lines_out.group_by("line_id").agg(
         ch99_cents=pl.col("amount_cents").sum(),
         void_cents=pl.col("amount_cents").filter(pl.col("void")).sum(),
         prohibited=pl.col("prohibited").any(),
@@ -395,12 +409,20 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
             adcvd_cents=pl.when(computed).then(adcvd),
             prohibited=pl.col("prohibited").fill_null(False),
         )
-        .sort("line_id")
     )
+    undone = ("line_id", "pid", "hid", "mid", "rate_idx", "status", "rule_idx", "winner_pid")
     return Evaluation(
         summary=summary,
         mfn=mfn,
-        lines=applied,
-        not_applied=not_applied,
-        caveats=_caveats(frame, law),
+        lines=lines_out,
+        decided=pl.concat(
+            [
+                decided.with_columns(
+                    rule_idx=pl.lit(None, dtype=pl.Int64), winner_pid=pl.lit(None, dtype=pl.Int64)
+                ).select(undone),
+                applied.filter(pl.col("status") != "applied").select(undone),
+            ]
+        ),
+        exception_hits=exception_hits,
+        caveats=_caveats(frame, ok, law),
     )
