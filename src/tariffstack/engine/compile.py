@@ -194,7 +194,16 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                     compile_all(prov.conditions),
                     "; ".join(describe_condition(c) for c in prov.conditions),
                 )
-    provisions = pl.DataFrame(prov_rows, schema_overrides={"pid": pl.Int64, "mid": pl.Int64, "hid": pl.Int64})
+    if len(conditions) > 62:
+        raise ValueError(
+            f"{len(conditions)} conditional provisions; the evaluator packs at most 62 per country"
+        )
+    bits = {pid: bit for bit, pid in enumerate(conditions)}
+    for row in prov_rows:
+        row["cond_mask"] = 1 << bits[row["pid"]] if row["pid"] in bits else None
+    provisions = pl.DataFrame(
+        prov_rows, schema_overrides={"pid": pl.Int64, "mid": pl.Int64, "hid": pl.Int64, "cond_mask": pl.Int64}
+    )
     exc_rows = [
         {"pid": p, "except_hid": hids[(m, h)], "except_heading": h}
         for p, m, h in pending_exceptions

@@ -45,8 +45,10 @@ class Evaluation:
     - ``summary``: one row per input line (error, totals, owed after the IEEPA ruling, AD/CVD);
     - ``mfn``: the MFN line of each line (store row, column used, amount, or a schedule error);
     - ``lines``: applied Chapter 99 provisions (base, rate, amount, remainder rule if any);
-    - ``decided``: provisions in scope that did not apply, with their status and, for displaced
-      ones, the rule and the winning provision;
+    - ``decided``: provisions in scope that did not apply (out of period, condition not met,
+      missing fact);
+    - ``overruled``: provisions that applied but were excepted or displaced (with the rule and
+      the winning provision);
     - ``exception_hits``: (line, provision, heading that applied instead) for excepted provisions;
     - ``caveats``: (line, measure) pairs whose law is verified only to a date before the entry.
     """
@@ -55,6 +57,7 @@ class Evaluation:
     mfn: pl.DataFrame
     lines: pl.DataFrame
     decided: pl.DataFrame
+    overruled: pl.DataFrame
     exception_hits: pl.DataFrame
     caveats: pl.DataFrame
 
@@ -62,7 +65,8 @@ class Evaluation:
     def not_applied(self) -> pl.DataFrame:
         """``decided`` less headings that applied through another provision, with exception heading ids."""
         return (
-            self.decided.join(self.lines.select("line_id", "hid"), on=["line_id", "hid"], how="anti")
+            pl.concat([self.decided, self.overruled], how="diagonal")
+            .join(self.lines.select("line_id", "hid"), on=["line_id", "hid"], how="anti")
             .join(self.exception_hits, on=["line_id", "pid"], how="left")
             .sort("line_id", "pid")
         )
@@ -80,12 +84,13 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
         "unit",
         "qty2_milli",
         "unit2",
+        code=pl.col("hts10").cast(pl.UInt64),
         entry_day=pl.col("entry_ts").dt.date(),
     ).sort("entry_day")
     joined = keyed.join_asof(
         mfn.select(
             "mfn_idx",
-            "hts10",
+            "code",
             "valid_from",
             "valid_to",
             "general_status",
@@ -98,7 +103,7 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
         ),
         left_on="entry_day",
         right_on="valid_from",
-        by="hts10",
+        by="code",
         strategy="backward",
         check_sortedness=False,  # both sides are sorted
     )
@@ -159,25 +164,42 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
 
 
 def _candidates(valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """(line, provision) pairs in country and product scope; product scope on unique codes only."""
+    """(line, provision) pairs in country and product scope.
+
+    Product scope is resolved on the distinct codes (longest prefix wins; an exclude wins at equal
+    length), crossed with each provision's countries, then joined to the lines on integer code
+    and origin: one join over the lines.
+    """
     codes = valid.select("hts10").unique()
     prefixes = codes.with_columns(
         prefix=pl.concat_list(pl.lit(""), *[pl.col("hts10").str.slice(0, n) for n in (2, 4, 6, 8, 10)])
     ).explode("prefix")
-    best = (
+    scope = (
         prefixes.join(law.scope, on="prefix")
         .sort("plen", "include", descending=[False, True])  # at equal length, an exclude sorts last
         .group_by("hts10", "pid")
         .agg(pl.col("include").last())
         .filter(pl.col("include"))
-        .drop("include")
+        .join(law.countries, on="pid")
+        .select(code=pl.col("hts10").cast(pl.UInt64), origin="origin", pid="pid")
     )
-    pairs = valid.select("line_id", "hts10", "origin").join(best, on="hts10")
-    return pairs.join(law.countries, on=["pid", "origin"], how="semi").select("line_id", "pid")
+    lines = valid.select("line_id", "origin", code=pl.col("hts10").cast(pl.UInt64))
+    return lines.join(scope, on=["code", "origin"]).select("line_id", "pid")
 
 
 def _condition_columns(law: CompiledLaw) -> set[str]:
     return {name for expr, _ in law.conditions.values() for name in expr.meta.root_names()}
+
+
+def _condition_bits(facts: pl.DataFrame, law: CompiledLaw) -> pl.Expr:
+    """All provisions' conditions evaluated once per line, packed into one Int64 (bit = provision)."""
+    if not law.conditions:
+        return pl.lit(0, dtype=pl.Int64)
+    bits = [
+        pl.when(expr).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(pl.lit(0, dtype=pl.Int64))
+        for bit, (expr, _) in enumerate(law.conditions.values())
+    ]
+    return pl.sum_horizontal(bits)
 
 
 def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
@@ -185,24 +207,23 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
     facts = valid.select(
         sorted({"line_id", "entry_ts", "value_cents", *BASE_COLUMNS.values()} | _condition_columns(law))
     )
-    facts = facts.with_columns(
-        epoch=law.breakpoints.search_sorted(facts["entry_ts"], side="right").cast(pl.Int64).alias("epoch")
+    facts = facts.select(
+        "line_id",
+        "value_cents",
+        *BASE_COLUMNS.values(),
+        epoch=law.breakpoints.search_sorted(facts["entry_ts"], side="right").cast(pl.Int64),
+        cond_bits=_condition_bits(facts, law),
     )
+    by_epoch = law.epoch_rates.join(
+        law.provisions.select("pid", "mid", "hid", "is_duty", "base_code", "base_required", "cond_mask"),
+        on="pid",
+    ).with_columns(pe=_key("pid", "epoch"))
     frame = (
-        pairs.join(
-            law.provisions.select("pid", "mid", "hid", "is_duty", "base_code", "base_required"), on="pid"
-        )
-        .join(facts, on="line_id")
-        .join(law.epoch_rates, on=["pid", "epoch"])
+        pairs.join(facts, on="line_id")
+        .with_columns(pe=_key("pid", "epoch"))
+        .join(by_epoch.drop("pid", "epoch"), on="pe")
     )
-    cond_ok: pl.Expr = pl.lit(True)
-    if law.conditions:
-        chain = None
-        for pid, (expr, _) in law.conditions.items():
-            chain = (
-                pl.when(pl.col("pid") == pid) if chain is None else chain.when(pl.col("pid") == pid)
-            ).then(expr)
-        cond_ok = chain.otherwise(True)
+    cond_ok = pl.col("cond_mask").is_null() | ((pl.col("cond_bits") & pl.col("cond_mask")) != 0)
     base = pl.col("value_cents")
     missing = pl.lit(False)
     for kind, column in BASE_COLUMNS.items():
@@ -218,13 +239,12 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
     missing = pl.when(is_non_us).then(pl.col("us_content_value_cents").is_null()).otherwise(missing)
     status = (
         pl.when(~pl.col("in_force"))
-        .then(pl.lit("out_of_period"))
+        .then(pl.lit("out_of_period", dtype=STATUS))
         .when(~cond_ok)
-        .then(pl.lit("condition_not_met"))
+        .then(pl.lit("condition_not_met", dtype=STATUS))
         .when(missing & pl.col("base_required"))
-        .then(pl.lit("missing_fact"))
-        .otherwise(pl.lit("applied"))
-        .cast(STATUS)
+        .then(pl.lit("missing_fact", dtype=STATUS))
+        .otherwise(pl.lit("applied", dtype=STATUS))
     )
     return frame.select(
         "line_id",
@@ -262,7 +282,7 @@ def _apply_exceptions(applied: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataF
     excepted = hits.select(key=_key("line_id", "pid"))["key"].implode()
     applied = applied.with_columns(
         status=pl.when(_key("line_id", "pid").is_in(excepted))
-        .then(pl.lit("excepted").cast(STATUS))
+        .then(pl.lit("excepted", dtype=STATUS))
         .otherwise(pl.col("status"))
     )
     return applied, hits
@@ -296,7 +316,7 @@ def _apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         remainder = pl.col("base_cents") - pl.col("w_base")
         displaced = pl.lit(rule["displace"]) | (remainder <= 0)
         losers = losers.with_columns(
-            status=pl.when(displaced).then(pl.lit("displaced").cast(STATUS)).otherwise(pl.col("status")),
+            status=pl.when(displaced).then(pl.lit("displaced", dtype=STATUS)).otherwise(pl.col("status")),
             rule_idx=pl.when(displaced).then(pl.lit(idx)).otherwise(pl.col("rule_idx")),
             winner_pid=pl.when(displaced).then(pl.col("w_pid")).otherwise(pl.col("winner_pid")),
             remainder_rule_idx=pl.when(displaced).then(pl.col("remainder_rule_idx")).otherwise(pl.lit(idx)),
@@ -410,18 +430,13 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
             prohibited=pl.col("prohibited").fill_null(False),
         )
     )
-    undone = ("line_id", "pid", "hid", "mid", "rate_idx", "status", "rule_idx", "winner_pid")
     return Evaluation(
         summary=summary,
         mfn=mfn,
         lines=lines_out,
-        decided=pl.concat(
-            [
-                decided.with_columns(
-                    rule_idx=pl.lit(None, dtype=pl.Int64), winner_pid=pl.lit(None, dtype=pl.Int64)
-                ).select(undone),
-                applied.filter(pl.col("status") != "applied").select(undone),
-            ]
+        decided=decided.select("line_id", "pid", "hid", "mid", "rate_idx", "status"),
+        overruled=applied.filter(pl.col("status") != "applied").select(
+            "line_id", "pid", "hid", "mid", "rate_idx", "status", "rule_idx", "winner_pid"
         ),
         exception_hits=exception_hits,
         caveats=_caveats(frame, ok, law),

@@ -251,7 +251,7 @@ class Store:
         """The MFN intervals with a stable row index ``mfn_idx`` (results refer to rows by it)."""
         if "mfn_indexed" not in self._cache:
             self._cache["mfn_indexed"] = self.mfn.with_row_index("mfn_idx").with_columns(
-                pl.col("mfn_idx").cast(pl.Int64)
+                pl.col("mfn_idx").cast(pl.Int64), code=pl.col("hts10").cast(pl.UInt64)
             )
         return self._cache["mfn_indexed"]
 
