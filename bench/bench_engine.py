@@ -87,7 +87,7 @@ def main() -> None:
     t0 = time.perf_counter()
     result = engine.evaluate_frame(frame)
     elapsed = time.perf_counter() - t0
-    errors = result.summary["error"].is_not_null().sum()
+    errors = result.summary.filter(pl.col("error").is_not_null() | pl.col("mfn_error").is_not_null()).height
     print(
         f"vectorized: {args.lines:,} lines in {elapsed:.2f} s = {args.lines / elapsed:,.0f} lines/s; "
         f"{result.lines.height:,} output lines; {errors} lines with errors; "
@@ -111,7 +111,8 @@ def main() -> None:
     lines_frame(rows)
     v_elapsed = time.perf_counter() - t0
     print(
-        f"validation of raw objects: {len(rows):,} rows in {v_elapsed:.2f} s = {len(rows) / v_elapsed:,.0f} rows/s"
+        f"validation of raw objects: {len(rows):,} rows in {v_elapsed:.2f} s "
+        f"= {len(rows) / v_elapsed:,.0f} rows/s"
     )
 
     naive = frame.head(args.naive_lines)
