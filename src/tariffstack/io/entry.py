@@ -148,15 +148,20 @@ def _country(row: dict, field: str, required: bool = False) -> str | None:
     return text
 
 
+CANONICAL_UNITS = frozenset(UNIT_SYNONYMS.values())
+
+
 def _unit(row: dict, field: str) -> str | None:
+    """A unit as printed in the HTS (``pf. liter``) or as the engine names it (``pf_liter``)."""
     value = row.get(field)
     if value is None:
         return None
     key = str(value).strip().lower()
+    if key in CANONICAL_UNITS:
+        return key
     if key not in UNIT_SYNONYMS:
-        raise FieldError(
-            field, f"{value!r} is not a known unit ({', '.join(sorted(set(UNIT_SYNONYMS.values())))})"
-        )
+        known = ", ".join(sorted(CANONICAL_UNITS))
+        raise FieldError(field, f"{value!r} is not a known unit ({known})")
     return UNIT_SYNONYMS[key]
 
 
