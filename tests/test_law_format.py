@@ -114,3 +114,16 @@ def test_every_list_file_traces_to_its_instrument() -> None:
 def test_copy_of_packaged_law_loads_from_a_directory(tmp_path: Path) -> None:
     shutil.copytree(default_law_dir(), tmp_path / "law")
     assert set(load_law(tmp_path / "law").measures) == set(load_law().measures)
+
+
+def test_readme_coverage_table_is_generated_from_the_law(store) -> None:
+    from datetime import date
+
+    from tariffstack.cli import COVERAGE_DATE
+    from tariffstack.law.coverage import BEGIN_MARK, END_MARK, coverage_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split(BEGIN_MARK)[1].split(END_MARK)[0].strip()
+    expected = coverage_markdown(load_law(), store, date.fromisoformat(COVERAGE_DATE))
+    assert block == expected, "run `tariffstack coverage --readme README.md`"
+    assert "| 746 |" in block  # steel articles of note 16(j) in the schedule on 2025-09-15

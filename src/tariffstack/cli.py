@@ -20,6 +20,7 @@ from tariffstack.settings import Settings
 
 app = typer.Typer(add_completion=False, help="Canada–U.S. tariff stacks: duty owed, measure, base and why.")
 err = Console(stderr=True)
+COVERAGE_DATE = "2025-09-15"  # the README table counts lines in scope on this date
 
 DataOpt = Annotated[str | None, typer.Option("--data", help="Reference data dir (default ../shared/data)")]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Local store dir (default .store)")]
@@ -198,6 +199,30 @@ def schema(
 
     for path in write_schemas(out):
         err.print(f"wrote {path}")
+
+
+@app.command("coverage")
+def coverage_cmd(
+    day: Annotated[str, typer.Option("--date", help="Date for the HTS10 line counts")] = COVERAGE_DATE,
+    readme: Annotated[
+        Path | None, typer.Option(help="Rewrite the table between the markers of this file")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Print (or write into the README) the coverage table generated from the law files."""
+    from datetime import date as date_type
+
+    from tariffstack.hts.store import Store
+    from tariffstack.law.coverage import coverage_markdown, replace_block
+    from tariffstack.law.loader import load_law
+
+    table = coverage_markdown(
+        load_law(), Store(Settings.from_env(None, store).store_dir), date_type.fromisoformat(day)
+    )
+    if readme is None:
+        sys.stdout.write(table + "\n")
+    else:
+        readme.write_text(replace_block(readme.read_text(encoding="utf-8"), table), encoding="utf-8")
 
 
 @app.command("rate-coverage")
