@@ -297,6 +297,8 @@ def _apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         remainder_winner_pid=pl.lit(None, dtype=pl.Int64),
     )
     for rule in law.rules.iter_rows(named=True):
+        if rule["effect"] == "add":
+            continue  # stacking in full is what happens without a rule; the rule documents it
         idx = rule["rule_idx"]
         win_pids = law.rule_winners.filter(pl.col("rule_idx") == idx)["pid"].implode()
         lose_pids = law.rule_losers.filter(pl.col("rule_idx") == idx)["pid"].implode()

@@ -195,13 +195,15 @@ class RuleParty(Strict):
 
 class PrecedenceRule(Strict):
     """``winner`` displaces ``loser`` on the whole line, or takes its part of the value
-    (``remainder``: the loser applies to the value left after the winner's bases)."""
+    (``remainder``: the loser applies to the value left after the winner's bases), or the two
+    ``add`` (stack in full; the default for measures no rule names, stated when an instrument
+    says so expressly)."""
 
     id: str
     label: str
     winner: RuleParty
     loser: RuleParty
-    effect: Literal["displace", "remainder"]
+    effect: Literal["displace", "remainder", "add"]
     from_: str = Field(alias="from")
     to: str | None = None
     ref: Reference
