@@ -172,6 +172,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                     "heading": prov.heading,
                     "label": prov.label,
                     "is_duty": prov.kind == "duty",
+                    "is_deposit": prov.kind == "deposit",
                     "kind": prov.kind,
                     "reported": prov.reported,
                     "prohibited": prov.prohibited,

@@ -31,6 +31,9 @@ FACT_COLUMNS: dict[str, str] = {
     "donation": "donation",
     "informational_material": "informational_material",
     "loading_date": "loading_ts",
+    "ad_rate": "ad_rate_ppm",
+    "cvd_rate": "cvd_rate_ppm",
+    "producer": "producer",
     "export_date": "export_ts",
 }
 
@@ -72,6 +75,8 @@ def compile_condition(cond: Condition) -> pl.Expr:
         expr = pl.col("loading_ts") < parse_ts(cond.loaded_before)
     elif cond.entered_before is not None:
         expr = pl.col("entry_ts") < parse_ts(cond.entered_before)
+    elif cond.case_named is not None:
+        expr = pl.col("adcvd_cases").list.contains(cond.case_named)
     elif cond.any_of is not None:
         expr = reduce(lambda a, b: a | b, (compile_condition(c) for c in cond.any_of))
     else:  # pragma: no cover - the model guarantees one key
@@ -86,6 +91,7 @@ _PHRASES = {
     "fact_absent": "{} is not given",
     "loaded_before": "loaded before {}",
     "entered_before": "entered before {}",
+    "case_named": "the line names AD/CVD case {}",
 }
 
 

@@ -215,7 +215,9 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         cond_bits=_condition_bits(facts, law),
     )
     by_epoch = law.epoch_rates.join(
-        law.provisions.select("pid", "mid", "hid", "is_duty", "base_code", "base_required", "cond_mask"),
+        law.provisions.select(
+            "pid", "mid", "hid", "is_duty", "is_deposit", "base_code", "base_required", "cond_mask"
+        ),
         on="pid",
     ).with_columns(pe=_key("pid", "epoch"))
     frame = (
@@ -252,6 +254,7 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         "mid",
         "hid",
         "is_duty",
+        "is_deposit",
         "rate_idx",
         "ppm",
         "top_up_ppm",
@@ -371,7 +374,7 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
             .otherwise(pl.col("ppm").fill_null(0))
         )
         .with_columns(
-            amount_cents=pl.when(pl.col("is_duty"))
+            amount_cents=pl.when(pl.col("is_duty") | pl.col("is_deposit"))
             .then(ad_valorem_cents(pl.col("base_cents"), pl.col("rate_ppm")))
             .otherwise(0)
         )
@@ -391,15 +394,19 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
             "prohibited",
             "reported",
             "reporting_order",
+            "is_deposit",
         )
     )
     totals = lines_out.group_by("line_id").agg(
-        ch99_cents=pl.col("amount_cents").sum(),
-        void_cents=pl.col("amount_cents").filter(pl.col("void")).sum(),
+        ch99_cents=pl.col("amount_cents").filter(~pl.col("is_deposit")).sum(),
+        deposit_cents=pl.col("amount_cents").filter(pl.col("is_deposit")).sum(),
+        void_cents=pl.col("amount_cents").filter(pl.col("void") & ~pl.col("is_deposit")).sum(),
         prohibited=pl.col("prohibited").any(),
     )
-    adcvd = ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0)) + ad_valorem_cents(
-        pl.col("value_cents"), pl.col("cvd_rate_ppm").fill_null(0)
+    adcvd = (
+        ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0))
+        + ad_valorem_cents(pl.col("value_cents"), pl.col("cvd_rate_ppm").fill_null(0))
+        + pl.col("deposit_cents").fill_null(0)
     )
     computed = pl.col("error").is_null() & pl.col("mfn_error").is_null()
     total = pl.col("mfn_cents") + pl.col("ch99_cents").fill_null(0)

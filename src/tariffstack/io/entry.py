@@ -24,6 +24,7 @@ from tariffstack.hts.rates import UNIT_SYNONYMS
 EARLIEST_ENTRY = date(2025, 1, 1)
 DATE_ONLY_TIME = time(12, 0)
 _ISO2 = re.compile(r"^[A-Z]{2}$")
+_CASE = re.compile(r"^[AC]-\d{3}-\d{3}$")
 
 MONEY_FIELDS = ("steel_value", "aluminum_value", "copper_value", "us_content_value")
 BOOL_FIELDS = (
@@ -53,6 +54,8 @@ KNOWN_FIELDS = {
     "vehicle_age_years",
     "ad_rate",
     "cvd_rate",
+    "adcvd_cases",
+    "producer",
     "importing_country",
     *MONEY_FIELDS,
     *BOOL_FIELDS,
@@ -87,6 +90,8 @@ SCHEMA: dict[str, pl.DataType] = {
     "donation": pl.Boolean,
     "informational_material": pl.Boolean,
     "ad_rate_ppm": pl.Int64,
+    "adcvd_cases": pl.List(pl.String),
+    "producer": pl.String,
     "cvd_rate_ppm": pl.Int64,
     "error": pl.String,
 }
@@ -253,6 +258,17 @@ def validate_row(row: Any) -> dict[str, Any]:
         if value is not None and not isinstance(value, bool):
             raise FieldError(field, f"{value!r} must be true or false")
         out[field] = value
+    cases = row.get("adcvd_cases")
+    if cases is not None:
+        if isinstance(cases, str):
+            cases = [c.strip() for c in cases.split(",") if c.strip()]
+        if not isinstance(cases, list) or not all(isinstance(c, str) and _CASE.match(c) for c in cases):
+            raise FieldError("adcvd_cases", f"{row['adcvd_cases']!r} must list case numbers like A-122-857")
+    out["adcvd_cases"] = cases
+    producer = row.get("producer")
+    if producer is not None and (not isinstance(producer, str) or not producer.strip()):
+        raise FieldError("producer", f"{producer!r} must be the producer/exporter name as in the order")
+    out["producer"] = producer.strip() if producer else None
     out["ad_rate_ppm"] = _percent_ppm(row, "ad_rate")
     out["cvd_rate_ppm"] = _percent_ppm(row, "cvd_rate")
     return out

@@ -102,7 +102,9 @@ def to_records(
                 "refundable": _money(None if total is None else total - owed),
                 "adcvd_total": _money(row["adcvd_cents"]),
                 "effective_rate": _effective_rate(total, row["value_cents"]),
-                "headings": [r["heading"] for r in applied if r["kind"] != "mfn" and r["reported"]],
+                "headings": [
+                    r["heading"] for r in applied if r["kind"] in ("duty", "exemption") and r["reported"]
+                ],
                 "lines": [_line_row(r) for r in applied],
                 "not_applied": [
                     {

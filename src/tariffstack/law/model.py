@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _TS = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$")
-_HEADING = re.compile(r"^\d{4}\.\d{2}\.\d{2}$")
+_HEADING = re.compile(r"^(\d{4}\.\d{2}\.\d{2}|[AC]-\d{3}-\d{3})$")  # ch. 99 heading, or AD/CVD case
 _PREFIX = re.compile(r"^(\*|\d{2,10})$")
 
 BaseKind = Literal[
@@ -129,6 +129,7 @@ class Condition(Strict):
     fact_at_least: FieldBound | None = None
     loaded_before: str | None = None
     entered_before: str | None = None
+    case_named: str | None = None
     any_of: list[Condition] | None = None
 
     @model_validator(mode="after")
@@ -150,11 +151,13 @@ class Base(Strict):
 
 
 class Provision(Strict):
-    """One Chapter 99 heading of a measure, with its scope, conditions, base and rate history."""
+    """One Chapter 99 heading of a measure (or, for ``kind: deposit``, one AD/CVD case number),
+    with its scope, conditions, base and rate history. Deposits are computed like duties but
+    reported apart (``adcvd_total``), never in the customs duty."""
 
     heading: Annotated[str, Field(pattern=_HEADING.pattern)]
     label: str
-    kind: Literal["duty", "exemption"] = "duty"
+    kind: Literal["duty", "exemption", "deposit"] = "duty"
     reported: bool = True
     countries: list[str]
     products: ProductScope
@@ -164,6 +167,15 @@ class Provision(Strict):
     rates: list[DatedRate]
     prohibited: bool = False
     note: str = ""
+
+    @model_validator(mode="after")
+    def _heading_matches_kind(self) -> Provision:
+        is_case = self.heading[0] in "AC"
+        if is_case != (self.kind == "deposit"):
+            raise ValueError(
+                f"heading {self.heading}: AD/CVD case numbers go with kind 'deposit' and only with it"
+            )
+        return self
 
 
 class Measure(Strict):
