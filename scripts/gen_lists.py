@@ -58,6 +58,26 @@ def annex_codes(text_path: Path, first_line: int, last_line: int) -> list[tuple[
     return rows
 
 
+def note_codes(text_path: Path, first_line: int, last_line: int) -> list[tuple[str, str]]:
+    """Codes from lines of the Chapter 99 notes text that hold only codes (a note's list grid)."""
+    rows: list[tuple[str, str]] = []
+    lines = text_path.read_text(encoding="latin-1").split("\n")
+    for number in range(first_line, last_line + 1):
+        tokens = lines[number - 1].split()
+        if not tokens or not all(_CODE.match(t) for t in tokens):
+            continue
+        rows.extend((t.replace(".", ""), f"{text_path.name}:{number}") for t in tokens)
+    return rows
+
+
+def read_budgetlab_codes(path: Path) -> set[str]:
+    """The digits of every code in a Budget Lab list (txt one per line, or csv first column)."""
+    text = path.read_text(encoding="utf-8").splitlines()
+    if path.suffix == ".csv":
+        text = [line.split(",")[0] for line in text[1:]]
+    return {line.strip().replace(".", "") for line in text if line.strip()}
+
+
 def budgetlab_category(csv_path: Path, category: str) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     with csv_path.open(encoding="utf-8", newline="") as handle:
@@ -65,6 +85,14 @@ def budgetlab_category(csv_path: Path, category: str) -> list[tuple[str, str]]:
             if row["category"] == category:
                 rows.append((row["hts8"].strip(), f"{csv_path.name}:{number}"))
     return sorted(set(rows))
+
+
+def _check_same(name: str, rows: list[tuple[str, str]], other: set[str]) -> None:
+    mine = {code for code, _ in rows}
+    if mine != other:
+        print(
+            f"{name}: differs from Budget Lab: only here {sorted(mine - other)}; only there {sorted(other - mine)}"
+        )
 
 
 def main() -> None:
@@ -98,6 +126,129 @@ def main() -> None:
             "follows the annex.",
         },
     )
+
+    notes = data / "us_notes" / "chapter99_2026_rev_6.txt"
+    budgetlab = data / "lists" / "budgetlab"
+    copper = [r for r in annex_codes(annexes, 147, 195) if r[0].startswith("74")]
+    copper += [r for r in annex_codes(annexes, 506, 506) if r[0].startswith("8544")]
+    _check_same("copper", copper, read_budgetlab_codes(budgetlab / "s232_copper_products.csv"))
+    _write(
+        "us",
+        "s232_copper_2025",
+        copper,
+        {
+            "title": "Section 232 copper: semi-finished copper products and intensive copper derivatives "
+            "(HTSUS note 36(b), 2025)",
+            "instrument": "Proclamation 10962, Adjusting Imports of Copper Into the United States (Jul 30, 2025), "
+            "Annex (HTSUS ch. 99 subch. III note 36(b))",
+            "citation": "Proc. 10962 cl. 1 and Annex; CSMS 65794272",
+            "url": "https://www.whitehouse.gov/presidential-actions/2025/07/adjusting-imports-of-copper-into-the-united-states/",
+            "generated_by": "scripts/gen_lists.py (annex_codes: lines 147-195 codes 74xx, line 506 codes 8544)",
+            "source": "shared/data/us_notes/s232_annexes_2026_text.txt (Annex I-A copper articles and Annex I-B "
+            "8544.42/.49), which restate note 36(b): the Proclamation's own annex is two images",
+            "confidence": "H",
+            "cross_check": "80 codes (76 in ch. 74, 8544.42.10/.20/.90, 8544.49.10), identical to Budget Lab "
+            "s232_copper_products.csv and to note 16(c)(v)+(viii) of HTSUS 2026 Rev 6; note 36(b) was never "
+            "amended (change records: only 36(a) modified).",
+        },
+    )
+    vehicles = note_codes(notes, 35344, 35349)
+    _write(
+        "us",
+        "s232_autos_vehicles",
+        vehicles,
+        {
+            "title": "Section 232 automobiles and light trucks (HTSUS note 33(b))",
+            "instrument": "Proclamation 10908, Adjusting Imports of Automobiles and Automobile Parts Into the "
+            "United States (Mar 26, 2025); HTSUS ch. 99 subch. III note 33(b)",
+            "citation": "Proc. 10908 cl. 1 and Annex; note 33(b)",
+            "url": "https://www.whitehouse.gov/presidential-actions/2025/03/adjusting-imports-of-automobiles-and-autombile-parts-into-the-united-states/",
+            "generated_by": "scripts/gen_lists.py (note_codes, chapter 99 notes lines 35344-35349)",
+            "source": "shared/data/us_notes/chapter99_2026_rev_6.txt lines 35344-35349",
+            "confidence": "M",
+            "cross_check": "17 eight-digit codes. The note's lead-in changed in 2025 (deal headings) but no change "
+            "to the list was found; the 2026 Rev 6 list is taken to equal the Apr 3, 2025 list (M).",
+        },
+    )
+    parts = note_codes(notes, 35444, 35487)
+    _check_same("auto parts", parts, read_budgetlab_codes(budgetlab / "s232_auto_parts.txt"))
+    _write(
+        "us",
+        "s232_auto_parts",
+        parts,
+        {
+            "title": "Section 232 automobile parts (HTSUS note 33(g))",
+            "instrument": "Proclamation 10908 as amended (Apr 29, 2025); Commerce notice of parts (90 FR 14705); "
+            "HTSUS ch. 99 subch. III note 33(g)",
+            "citation": "Proc. 10908 cl. 1; note 33(g)",
+            "url": "https://www.whitehouse.gov/presidential-actions/2025/04/amendments-to-adjusting-imports-of-automobiles-and-automobile-parts-into-the-united-states/",
+            "generated_by": "scripts/gen_lists.py (note_codes, chapter 99 notes lines 35444-35487)",
+            "source": "shared/data/us_notes/chapter99_2026_rev_6.txt lines 35444-35487",
+            "confidence": "M",
+            "cross_check": "130 entries, identical to Budget Lab s232_auto_parts.txt. A correction of note 33(g) "
+            "retroactive to May 3, 2025 (2025 Rev 30 change record) could not be read; the 2026 Rev 6 list is "
+            "used for the whole period (M). Bare 8471 is on the legal list.",
+        },
+    )
+
+    wood = {
+        "s232_wood_softwood": ((36099, 36103), "softwood timber and lumber, note 37(b) (heading 9903.76.01)"),
+        "s232_wood_upholstered": (
+            (36125, 36128),
+            "upholstered wooden products, note 37(d) (heading 9903.76.02)",
+        ),
+        "s232_wood_cabinets": (
+            (36162, 36164),
+            "kitchen cabinets and vanities and their parts, note 37(f) (heading 9903.76.03)",
+        ),
+    }
+    for name, ((first, last), title) in wood.items():
+        _write(
+            "us",
+            name,
+            note_codes(notes, first, last),
+            {
+                "title": f"Section 232 timber and lumber: {title}",
+                "instrument": "Proclamation 10976, Adjusting Imports of Timber, Lumber, and Their Derivative Products Into the United States (Sep 29, 2025), Annexes; HTSUS ch. 99 subch. III note 37",
+                "citation": "Proc. 10976 cl. 1-3; note 37(b), (d), (f); CSMS 66492057",
+                "url": "https://www.whitehouse.gov/presidential-actions/2025/09/adjusting-imports-of-timber-lumber-and-their-derivative-products-into-the-united-states/",
+                "generated_by": f"scripts/gen_lists.py (note_codes, chapter 99 notes lines {first}-{last})",
+                "source": f"shared/data/us_notes/chapter99_2026_rev_6.txt lines {first}-{last}",
+                "confidence": "H",
+                "cross_check": "Identical (same codes, same order) to tracker_2026/s232_wood_note37_products.csv; 22 codes over the three lists.",
+            },
+        )
+    mhdv = {
+        "s232_mhdv_vehicles": (
+            (36279, 36285),
+            "medium- and heavy-duty vehicles, note 38(b) (heading 9903.74.01)",
+            "",
+        ),
+        "s232_mhdv_parts": (
+            (36374, 36419),
+            "medium- and heavy-duty vehicle parts, note 38(i) (heading 9903.74.08)",
+            "s232_mhd_parts.txt",
+        ),
+    }
+    for name, ((first, last), title, budget_file) in mhdv.items():
+        rows = note_codes(notes, first, last)
+        if budget_file:
+            _check_same(name, rows, read_budgetlab_codes(budgetlab / budget_file))
+        _write(
+            "us",
+            name,
+            rows,
+            {
+                "title": f"Section 232 {title}",
+                "instrument": "Proclamation 10984, Adjusting Imports of Medium- and Heavy-Duty Vehicles, Medium- and Heavy-Duty Vehicle Parts, and Buses Into the United States (Oct 17, 2025), Annexes; HTSUS ch. 99 subch. III note 38",
+                "citation": "Proc. 10984 cl. 1; note 38(b), (i); 90 FR 48451",
+                "url": "https://www.whitehouse.gov/presidential-actions/2025/10/adjusting-imports-of-medium-and-heavy-duty-vehicles-medium-and-heavy-duty-vehicle-parts-and-buses-into-the-united-states/",
+                "generated_by": f"scripts/gen_lists.py (note_codes, chapter 99 notes lines {first}-{last})",
+                "source": f"shared/data/us_notes/chapter99_2026_rev_6.txt lines {first}-{last}",
+                "confidence": "H",
+                "cross_check": "38(i): 182 codes, identical to Budget Lab s232_mhd_parts.txt; 167 of them also prefix-match note 33(g) auto parts. 38(b): 25 codes; tracker_2026 heading prefixes wrongly mark these vehicles USMCA-exempt (only parts are).",
+            },
+        )
 
     fentanyl = data / "lists" / "budgetlab" / "fentanyl_carveout_products.csv"
     _write(

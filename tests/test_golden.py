@@ -35,6 +35,10 @@ def _check(case: dict, result: dict) -> None:
     assert result["total_duty"] == expect["total_duty"], case["name"]
     if "headings" in expect:
         assert result["headings"] == expect["headings"], case["name"]
+    if "adcvd_total" in expect:
+        assert result["adcvd_total"] == expect["adcvd_total"], case["name"]
+    if "caveats" in expect:
+        assert len(result["caveats"]) == expect["caveats"], case["name"]
     if "owed_duty" in expect:
         assert result["owed_duty"] == expect["owed_duty"], case["name"]
     for heading, amount in expect.get("amounts", {}).items():

@@ -308,7 +308,7 @@ def _apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         epochs = law.rule_epochs.filter(pl.col("rule_idx") == idx)["epoch"].implode()
         live = (pl.col("status") == "applied") & pl.col("epoch").is_in(epochs)
         winners = (
-            applied.filter(live & pl.col("is_duty") & pl.col("pid").is_in(win_pids))
+            applied.filter(live & pl.col("pid").is_in(win_pids))
             .group_by("line_id")
             .agg(w_base=pl.col("base_cents").sum(), w_pid=pl.col("pid").min())
         )

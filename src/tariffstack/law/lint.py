@@ -50,13 +50,15 @@ def _check_prefixes(law: Law, store: Store | None) -> list[LintIssue]:
         return []
     issues: list[LintIssue] = []
     known: dict[datetime, set[str]] = {}
+    first_schedule = datetime.combine(store.revisions["in_force_from"].min(), datetime.min.time())
     for measure in law.measures.values():
         for prov in measure.provisions:
             prefixes = _prefixes_by_source(prov.products.include + prov.products.exclude, law)
             for dated in prov.rates:
                 if not prefixes or (dated.rate is None and dated.top_up_to is None):
                     continue
-                day = parse_ts(dated.from_)
+                # A value dated before the first schedule in the store is checked against that schedule.
+                day = max(parse_ts(dated.from_), first_schedule)
                 if day not in known:
                     known[day] = _code_prefixes(store, day)
                 for prefix, source in prefixes:
