@@ -21,24 +21,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import get_args
 
 import polars as pl
 
 from tariffstack.engine.conditions import compile_all, describe_condition
 from tariffstack.engine.money import percent_to_ppm
 from tariffstack.law.loader import Law
-from tariffstack.law.model import ListRef, Measure, parse_ts
+from tariffstack.law.model import BaseKind, ListRef, Measure, parse_ts
 
 BEGINNING = datetime(1900, 1, 1)
 END = datetime(9999, 12, 31)
-BASE_KINDS = [
-    "value",
-    "steel_value",
-    "aluminum_value",
-    "copper_value",
-    "us_content_value",
-    "non_us_content_value",
-]
+BASE_KINDS = list(get_args(BaseKind))
 
 
 @dataclass

@@ -34,30 +34,28 @@ def ppm_to_percent(ppm: int) -> str:
     return f"{text}%"
 
 
-def to_cents(value: object, field: str) -> int:
-    """Exact cents from a number or numeric string; more than 2 decimals is an error, not a guess."""
+def _scaled(value: object, field: str, places: int) -> int:
+    """``value`` × 10**places as an exact integer; more decimals than ``places`` is an error."""
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"{field}: {value!r} is not a number") from exc
     if not amount.is_finite():
         raise ValueError(f"{field}: {value!r} is not a finite number")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"{field}: {value!r} has more than 2 decimal places")
-    return int(amount * 100)
+    scaled = amount.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{field}: {value!r} has more than {places} decimal places")
+    return int(scaled)
+
+
+def to_cents(value: object, field: str) -> int:
+    """Exact cents from a number or numeric string; more than 2 decimals is an error, not a guess."""
+    return _scaled(value, field, 2)
 
 
 def to_milli(value: object, field: str) -> int:
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise ValueError(f"{field}: {value!r} is not a number") from exc
-    if not amount.is_finite():
-        raise ValueError(f"{field}: {value!r} is not a finite number")
-    scaled = amount * MILLI
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"{field}: {value!r} has more than 3 decimal places")
-    return int(scaled)
+    """Exact thousandths (quantities, percentage rates); more than 3 decimals is an error."""
+    return _scaled(value, field, 3)
 
 
 def cents_to_str(cents: int) -> str:
