@@ -95,6 +95,137 @@ def _check_same(name: str, rows: list[tuple[str, str]], other: set[str]) -> None
         )
 
 
+def _csv_rows(path: Path) -> list[tuple[int, dict]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(enumerate(csv.DictReader(handle), start=2))
+
+
+def canada_lists(canada: Path) -> None:
+    """Canada's surtax schedules from the shared files (Finance Canada lists and the Orders' schedules)."""
+    sor66 = canada / "sor_2025_66_schedule_items.csv"
+    before = canada / "ca_countermeasures_before_2025-09-01.csv"
+    after = canada / "ca_countermeasures_effective_2025-09-01.csv"
+    in_force = canada / "ca_us_surtax_in_force_2026-09-08.csv"
+
+    def items(path: Path, keep) -> list[tuple[str, str]]:
+        return sorted(
+            {(r["tariff_item"].replace(".", ""), f"{path.name}:{n}") for n, r in _csv_rows(path) if keep(r)}
+        )
+
+    def provenance(
+        title: str, instrument: str, citation: str, url: str, source: str, cross: str, conf: str = "H"
+    ) -> dict:
+        return {
+            "title": title,
+            "instrument": instrument,
+            "citation": citation,
+            "url": url,
+            "generated_by": "scripts/gen_lists.py (canada_lists)",
+            "source": source,
+            "confidence": conf,
+            "cross_check": cross,
+        }
+
+    sa_before = {c for c, _ in items(before, lambda r: r["effective_date"] == "2025-03-13")}
+    sa_after = {c for c, _ in items(after, lambda r: r["effective_date"] == "2025-03-13")}
+    _write(
+        "ca",
+        "sor_2025_66",
+        items(sor66, lambda r: True),
+        provenance(
+            "United States Surtax Order (2025-1), schedule (25%)",
+            "United States Surtax Order (2025-1), SOR/2025-66 (P.C. 2025-265), schedule",
+            "SOR/2025-66 s. 3(1) and schedule",
+            "https://gazette.gc.ca/rp-pr/p2/2025/2025-03-12/html/sor-dors66-eng.html",
+            "shared/data/canada/sor_2025_66_schedule_items.csv (all rows)",
+            "1,270 items = Finance Canada's 1,256 goods items (ca_countermeasures_before_2025-09-01.csv, dated "
+            "2025-03-04) + 14 Chapter 98/99 items; the file's 'order' column says '(2025)', the title is '(2025-1)'. "
+            "The Gazette schedule itself could not be read item by item (M for equality with the Gazette).",
+            "M",
+        ),
+    )
+    removed = sorted((c, f"{before.name}") for c in sa_before - sa_after)
+    _write(
+        "ca",
+        "sa_2025_removed_2025_09_01",
+        removed,
+        provenance(
+            "United States Surtax Order (Steel and Aluminum 2025): goods removed from 1 Sep 2025",
+            "SOR/2025-95 (P.C. 2025-398), as amended from 1 Sep 2025 (Order Amending and Repealing Certain Orders Made Under the Customs Tariff (United States Surtax), Aug 29, 2025)",
+            "SOR/2025-95 s. 1(1), Schedule 1 (aluminum and other goods) before 1 Sep 2025",
+            "https://gazette.gc.ca/rp-pr/p2/2025/2025-03-26/html/sor-dors95-eng.html",
+            "Finance Canada lists: items dated 2025-03-13 in ca_countermeasures_before_2025-09-01.csv and not in ca_countermeasures_effective_2025-09-01.csv",
+            f"{len(removed)} items (of 539 before, 294 after; every kept item was in the earlier list).",
+            "M",
+        ),
+    )
+    sa_rows = [
+        (n, r) for n, r in _csv_rows(in_force) if r["order"].startswith("United States Surtax Order (Steel")
+    ]
+    for name, rate, schedules in (
+        ("sa_2025_sch1_aluminum_25", "25%", ("Schedule 1 (aluminum)",)),
+        ("sa_2025_sch1_1_aluminum_50", "50%", ("Schedule 1.1 (aluminum)",)),
+        ("sa_2025_sch2_steel_25", "25%", ("Schedule 2 (steel)",)),
+        ("sa_2025_sch2_1_steel_50", "50%", ("Schedule 2.1 (steel)",)),
+    ):
+        rows = sorted(
+            {
+                (r["tariff_item"].replace(".", ""), f"{in_force.name}:{n}")
+                for n, r in sa_rows
+                if r["schedule"] in schedules
+            }
+        )
+        _write(
+            "ca",
+            name,
+            rows,
+            provenance(
+                f"United States Surtax Order (Steel and Aluminum 2025), {schedules[0]}: 25% from 13 Mar 2025, {rate} from 8 Sep 2026",
+                "SOR/2025-95 as amended by SOR/2026-187 (P.C. 2026-0786)",
+                "SOR/2025-95 s. 1(1), 1(1.1) as amended",
+                "https://orders-in-council.canada.ca/attachment.php?attach=48944&lang=en",
+                f"shared/data/canada/{in_force.name}, rows of the Steel and Aluminum order in {schedules}",
+                "Schedules 1+1.1+2+2.1 (294 items) equal Finance Canada's list from 1 Sep 2025 (items dated 2025-03-13); "
+                "the schedules equal the Order in Council text with 0 differences (helper check against P.C. 2026-0786).",
+            ),
+        )
+    assert {
+        c for c, _ in items(in_force, lambda r: r["order"].startswith("United States Surtax Order (Steel"))
+    } == sa_after
+    _write(
+        "ca",
+        "mv_2025",
+        items(in_force, lambda r: r["order"] == "United States Surtax Order (Motor Vehicles 2025)"),
+        provenance(
+            "United States Surtax Order (Motor Vehicles 2025), Schedule 1 (19 tariff items)",
+            "SOR/2025-118 (P.C. 2025-463), Schedule 1",
+            "SOR/2025-118 s. 1, 2",
+            "https://gazette.gc.ca/rp-pr/p2/2025/2025-04-23/html/sor-dors118-eng.html",
+            f"shared/data/canada/{in_force.name}, Motor Vehicles rows",
+            "19 items; the same 19 appear in both Finance lists (dated 2025-04-09).",
+        ),
+    )
+    for number, rate in (("1", "15%"), ("2", "25%"), ("3", "50%")):
+        _write(
+            "ca",
+            f"us_2026_sch{number}",
+            items(
+                in_force,
+                lambda r, n=number: (
+                    r["order"] == "United States Surtax Order (2026)" and r["schedule"] == f"Schedule {n}"
+                ),
+            ),
+            provenance(
+                f"United States Surtax Order (2026), Schedule {number} ({rate})",
+                "United States Surtax Order (2026), SOR/2026-186 (P.C. 2026-0785)",
+                f"SOR/2026-186 s. 1(1)({'abc'[int(number) - 1]}), Schedule {number}",
+                "https://orders-in-council.canada.ca/attachment.php?attach=48943&lang=en",
+                f"shared/data/canada/{in_force.name}, rows of the 2026 order, Schedule {number}",
+                "Equal to the Order in Council schedules (0 differences); 21 / 172 / 142 items.",
+            ),
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -249,6 +380,8 @@ def main() -> None:
                 "cross_check": "38(i): 182 codes, identical to Budget Lab s232_mhd_parts.txt; 167 of them also prefix-match note 33(g) auto parts. 38(b): 25 codes; tracker_2026 heading prefixes wrongly mark these vehicles USMCA-exempt (only parts are).",
             },
         )
+
+    canada_lists(data / "canada")
 
     fentanyl = data / "lists" / "budgetlab" / "fentanyl_carveout_products.csv"
     _write(

@@ -35,7 +35,7 @@ class Engine:
 
     @cached_property
     def compiled(self) -> CompiledLaw:
-        return compile_law(self.law, "US")
+        return compile_law(self.law)
 
     def evaluate_frame(self, frame: pl.DataFrame) -> Evaluation:
         """Evaluate a typed frame (see :data:`tariffstack.io.entry.SCHEMA`)."""

@@ -51,12 +51,13 @@ def _fail(message: str) -> typer.Exit:
 @app.command("build-store")
 def build_store_cmd(data: DataOpt = None, store: StoreOpt = None) -> None:
     """Import every HTS revision JSON under <data>/hts into the local Parquet store."""
-    from tariffstack.hts.store import build_store
+    from tariffstack.hts.store import build_ca_cusma, build_store
 
     settings = Settings.from_env(data, store)
     if not settings.hts_dir.exists():
         raise _fail(f"data: {settings.hts_dir} does not exist (set --data or TARIFFSTACK_DATA_DIR)")
     counts = build_store(settings.hts_dir, settings.change_records_dir, settings.store_dir)
+    counts["ca_cusma_lines"] = build_ca_cusma(settings.data_dir / "canada", settings.store_dir)
     err.print(f"store built in {settings.store_dir}: {counts}")
 
 

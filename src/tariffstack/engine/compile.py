@@ -173,12 +173,18 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                     "base_kind": prov.base.kind,
                     "base_code": BASE_KINDS.index(prov.base.kind),
                     "base_required": prov.base.if_missing == "error",
+                    "deemed_ppm": percent_to_ppm(prov.base.deemed_minimum)
+                    if prov.base.deemed_minimum
+                    else None,
                     "reporting_order": measure.reporting_order * 1000 + order,
                     "authority": measure.authority,
                     "void": measure.void_after_ruling is not None,
                 }
             )
-            country_rows.extend({"pid": pid, "origin": c} for c in prov.countries)
+            country_rows.extend(
+                {"pid": pid, "origin": c, "importing_country": measure.importing_country}
+                for c in prov.countries
+            )
             for include, items in ((True, prov.products.include), (False, prov.products.exclude)):
                 for prefix in _prefixes(items, law):
                     scope_rows.append({"pid": pid, "prefix": prefix, "plen": len(prefix), "include": include})
@@ -197,7 +203,14 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
     for row in prov_rows:
         row["cond_mask"] = 1 << bits[row["pid"]] if row["pid"] in bits else None
     provisions = pl.DataFrame(
-        prov_rows, schema_overrides={"pid": pl.Int64, "mid": pl.Int64, "hid": pl.Int64, "cond_mask": pl.Int64}
+        prov_rows,
+        schema_overrides={
+            "pid": pl.Int64,
+            "mid": pl.Int64,
+            "hid": pl.Int64,
+            "cond_mask": pl.Int64,
+            "deemed_ppm": pl.Int64,
+        },
     )
     exc_rows = [
         {"pid": p, "except_hid": hids[(m, h)], "except_heading": h}
@@ -222,7 +235,9 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
         epoch_rates=epoch_rates,
         rule_epochs=rule_epochs,
         provisions=provisions,
-        countries=pl.DataFrame(country_rows, schema={"pid": pl.Int64, "origin": pl.String}),
+        countries=pl.DataFrame(
+            country_rows, schema={"pid": pl.Int64, "origin": pl.String, "importing_country": pl.String}
+        ),
         scope=pl.DataFrame(
             scope_rows, schema={"pid": pl.Int64, "prefix": pl.String, "plen": pl.Int64, "include": pl.Boolean}
         ),

@@ -34,6 +34,11 @@ FACT_COLUMNS: dict[str, str] = {
     "ad_rate": "ad_rate_ppm",
     "cvd_rate": "cvd_rate_ppm",
     "producer": "producer",
+    "ca_mx_content_value": "ca_mx_content_value_cents",
+    "remission_code": "remission_code",
+    "oem_original_equipment": "oem_original_equipment",
+    "campobello_resident_personal_use": "campobello_resident_personal_use",
+    "import_for_reexport_permit": "import_for_reexport_permit",
     "export_date": "export_ts",
 }
 

@@ -36,6 +36,7 @@ BASE_COLUMNS = {
     "copper_value": "copper_value_cents",
     "us_content_value": "us_content_value_cents",
 }
+FORMULA_COLUMNS = ("ca_mx_content_value_cents",)  # facts a base formula reads
 
 
 @dataclass
@@ -163,6 +164,47 @@ def _mfn(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
     )
 
 
+CA_FREE = "Free (UST: CUSMA, tariff treatment 10)"
+CA_UNKNOWN = {
+    "no_claim": "Canada's MFN rate for this tariff item (not in the reference data)",
+    "supply_managed": "supply-managed line: the within- or over-access rate (not in the reference data)",
+    "not_listed": "tariff item not in the CUSMA schedule file: customs duty not known",
+}
+
+
+def _customs_duty_ca(valid: pl.DataFrame, store: Store) -> pl.DataFrame:
+    """Customs duty of U.S. goods entering Canada: 0 under a CUSMA claim on a line the CUSMA schedule
+    makes free; otherwise not known (Canada's MFN tariff is not in the reference data) — never 0."""
+    cusma = store.ca_cusma.select("tariff8", "us_duty_rate")
+    frame = valid.select(
+        "line_id",
+        "hts10",
+        "spi",
+        "unit",
+        tariff8=pl.col("hts10").str.slice(0, 8),
+        entry_day=pl.col("entry_ts").dt.date(),
+    ).join(cusma, on="tariff8", how="left")
+    claimed = (pl.col("spi") == "UST").fill_null(False)
+    free = claimed & (pl.col("us_duty_rate") == "0")
+    return frame.select(
+        "line_id",
+        "hts10",
+        "unit",
+        "entry_day",
+        mfn_error=pl.lit(None, dtype=pl.Int8),
+        mfn_cents=pl.when(free).then(pl.lit(0, dtype=pl.Int64)),
+        use_special=claimed,
+        mfn_adval_ppm=pl.lit(0, dtype=pl.Int64),
+        ca_text=pl.when(free)
+        .then(pl.lit(CA_FREE))
+        .when(pl.col("us_duty_rate").is_null())
+        .then(pl.lit(CA_UNKNOWN["not_listed"]))
+        .when(claimed)
+        .then(pl.lit(CA_UNKNOWN["supply_managed"]))
+        .otherwise(pl.lit(CA_UNKNOWN["no_claim"])),
+    )
+
+
 def _candidates(valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """(line, provision) pairs in country and product scope.
 
@@ -181,10 +223,10 @@ def _candidates(valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         .agg(pl.col("include").last())
         .filter(pl.col("include"))
         .join(law.countries, on="pid")
-        .select(code=pl.col("hts10").cast(pl.UInt64), origin="origin", pid="pid")
+        .select("importing_country", "origin", "pid", code=pl.col("hts10").cast(pl.UInt64))
     )
-    lines = valid.select("line_id", "origin", code=pl.col("hts10").cast(pl.UInt64))
-    return lines.join(scope, on=["code", "origin"]).select("line_id", "pid")
+    lines = valid.select("line_id", "origin", "importing_country", code=pl.col("hts10").cast(pl.UInt64))
+    return lines.join(scope, on=["code", "origin", "importing_country"]).select("line_id", "pid")
 
 
 def _condition_columns(law: CompiledLaw) -> set[str]:
@@ -205,18 +247,30 @@ def _condition_bits(facts: pl.DataFrame, law: CompiledLaw) -> pl.Expr:
 def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """Rate in force (by epoch), condition, base and status of every (line, provision) pair."""
     facts = valid.select(
-        sorted({"line_id", "entry_ts", "value_cents", *BASE_COLUMNS.values()} | _condition_columns(law))
+        sorted(
+            {"line_id", "entry_ts", "value_cents", *BASE_COLUMNS.values(), *FORMULA_COLUMNS}
+            | _condition_columns(law)
+        )
     )
     facts = facts.select(
         "line_id",
         "value_cents",
         *BASE_COLUMNS.values(),
+        *FORMULA_COLUMNS,
         epoch=law.breakpoints.search_sorted(facts["entry_ts"], side="right").cast(pl.Int64),
         cond_bits=_condition_bits(facts, law),
     )
     by_epoch = law.epoch_rates.join(
         law.provisions.select(
-            "pid", "mid", "hid", "is_duty", "is_deposit", "base_code", "base_required", "cond_mask"
+            "pid",
+            "mid",
+            "hid",
+            "is_duty",
+            "is_deposit",
+            "base_code",
+            "base_required",
+            "cond_mask",
+            "deemed_ppm",
         ),
         on="pid",
     ).with_columns(pe=_key("pid", "epoch"))
@@ -239,6 +293,11 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         .otherwise(base)
     )
     missing = pl.when(is_non_us).then(pl.col("us_content_value_cents").is_null()).otherwise(missing)
+    # Canada's motor-vehicle surtax: A − B, B the larger of the deemed share and the content claimed.
+    is_a_less_b = pl.col("base_code") == BASE_KINDS.index("value_less_ca_mx_content")
+    deemed = ad_valorem_cents(pl.col("value_cents"), pl.col("deemed_ppm").fill_null(0))
+    b_value = pl.max_horizontal(deemed, pl.col("ca_mx_content_value_cents").fill_null(0))
+    base = pl.when(is_a_less_b).then(pl.col("value_cents") - b_value).otherwise(base)
     status = (
         pl.when(~pl.col("in_force"))
         .then(pl.lit("out_of_period", dtype=STATUS))
@@ -298,6 +357,7 @@ def _apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         winner_pid=pl.lit(None, dtype=pl.Int64),
         remainder_rule_idx=pl.lit(None, dtype=pl.Int64),
         remainder_winner_pid=pl.lit(None, dtype=pl.Int64),
+        remit_rule_idx=pl.lit(None, dtype=pl.Int64),
     )
     for rule in law.rules.iter_rows(named=True):
         if rule["effect"] == "add":
@@ -318,6 +378,10 @@ def _apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
             live & pl.col("pid").is_in(lose_pids) & pl.col("line_id").is_in(winners["line_id"].implode())
         )
         losers = applied.filter(touched).join(winners, on="line_id")
+        if rule["effect"] == "remit":  # payable at entry, then remitted: the line stays, flagged
+            losers = losers.with_columns(remit_rule_idx=pl.lit(idx, dtype=pl.Int64)).drop("w_base", "w_pid")
+            applied = pl.concat([applied.filter(~touched), losers], how="vertical")
+            continue
         remainder = pl.col("base_cents") - pl.col("w_base")
         displaced = pl.lit(rule["displace"]) | (remainder <= 0)
         losers = losers.with_columns(
@@ -358,7 +422,13 @@ def _caveats(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.D
 def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
     """Evaluate every line; rows with an input error come out with that error and no duty."""
     valid = lines.filter(pl.col("error").is_null())
-    mfn = _mfn(valid, store)
+    mfn = pl.concat(
+        [
+            _mfn(valid.filter(pl.col("importing_country") == "US"), store),
+            _customs_duty_ca(valid.filter(pl.col("importing_country") == "CA"), store),
+        ],
+        how="diagonal",
+    )
     ok = valid.join(mfn.filter(pl.col("mfn_error").is_null()).select("line_id"), on="line_id", how="semi")
     frame = _status_and_base(_candidates(ok, law), ok, law)
     decided = frame.filter(pl.col("status") != "applied")  # out of period, condition, missing fact: final
@@ -395,12 +465,15 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
             "reported",
             "reporting_order",
             "is_deposit",
+            "remit_rule_idx",
         )
     )
+    customs = ~pl.col("is_deposit")
     totals = lines_out.group_by("line_id").agg(
-        ch99_cents=pl.col("amount_cents").filter(~pl.col("is_deposit")).sum(),
+        ch99_cents=pl.col("amount_cents").filter(customs).sum(),
         deposit_cents=pl.col("amount_cents").filter(pl.col("is_deposit")).sum(),
-        void_cents=pl.col("amount_cents").filter(pl.col("void") & ~pl.col("is_deposit")).sum(),
+        void_cents=pl.col("amount_cents").filter(pl.col("void") & customs).sum(),
+        remitted_cents=pl.col("amount_cents").filter(pl.col("remit_rule_idx").is_not_null() & customs).sum(),
         prohibited=pl.col("prohibited").any(),
     )
     adcvd = (
@@ -409,7 +482,8 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
         + pl.col("deposit_cents").fill_null(0)
     )
     computed = pl.col("error").is_null() & pl.col("mfn_error").is_null()
-    total = pl.col("mfn_cents") + pl.col("ch99_cents").fill_null(0)
+    total = pl.col("mfn_cents") + pl.col("ch99_cents").fill_null(0)  # null when customs duty is not known
+    refundable = pl.col("void_cents").fill_null(0) + pl.col("remitted_cents").fill_null(0)
     summary = (
         lines.select(
             "line_id",
@@ -434,7 +508,10 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
             "origin",
             "importing_country",
             total_cents=pl.when(computed).then(total),
-            owed_cents=pl.when(computed).then(total - pl.col("void_cents").fill_null(0)),
+            owed_cents=pl.when(computed).then(total - refundable),
+            additional_cents=pl.when(computed).then(pl.col("ch99_cents").fill_null(0)),
+            void_cents=pl.when(computed).then(pl.col("void_cents").fill_null(0)),
+            remitted_cents=pl.when(computed).then(pl.col("remitted_cents").fill_null(0)),
             adcvd_cents=pl.when(computed).then(adcvd),
             prohibited=pl.col("prohibited").fill_null(False),
         )

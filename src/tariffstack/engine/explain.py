@@ -93,6 +93,7 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
             "ref_instrument",
             "ref_citation",
             "ref_url",
+            remitted=pl.col("remit_rule_idx").is_not_null(),
             rate_text=pl.lit(None, dtype=pl.String),
             base_kind=pl.when(pl.col("rule_id").is_not_null())
             .then(
@@ -109,8 +110,40 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
         )
     )
     revisions = store.revisions.select("revision").with_row_index("rev_idx")
+    is_ca = pl.col("ca_text").is_not_null() if "ca_text" in ev.mfn.columns else pl.lit(False)
+    ca = (
+        ev.mfn.filter(pl.col("mfn_error").is_null() & is_ca)
+        .join(ev.summary.select("line_id", "value_cents"), on="line_id")
+        .select(
+            "line_id",
+            heading=pl.concat_str(
+                pl.col("hts10").str.slice(0, 4),
+                pl.lit("."),
+                pl.col("hts10").str.slice(4, 2),
+                pl.lit("."),
+                pl.col("hts10").str.slice(6, 2),
+            ),
+            measure_id=pl.lit("ca/customs_tariff"),
+            kind=pl.lit("mfn"),
+            reporting_order=pl.lit(10**9),
+            base_cents="value_cents",
+            rate_ppm="mfn_adval_ppm",
+            amount_cents="mfn_cents",
+            void=pl.lit(False),
+            reported=pl.lit(True),
+            remitted=pl.lit(False),
+            authority=pl.lit("Customs Tariff (Canada), S.C. 1997, c. 36"),
+            ref_instrument=pl.when(pl.col("use_special"))
+            .then(pl.lit("CUSMA Tariff Schedule of Canada (Annex 2-B), rate for U.S. originating goods"))
+            .otherwise(pl.lit("Customs Tariff, List of Tariff Provisions (MFN column)")),
+            ref_citation=pl.lit("value for duty under ss. 47-55 of the Customs Act"),
+            ref_url=pl.lit("https://www.cbsa-asfc.gc.ca/trade-commerce/tariff-tarif/"),
+            rate_text="ca_text",
+            base_kind=pl.lit("value for duty"),
+        )
+    )
     mfn = (
-        ev.mfn.filter(pl.col("mfn_error").is_null())
+        ev.mfn.filter(pl.col("mfn_error").is_null() & ~is_ca)
         .join(store.mfn_indexed.select("mfn_idx", "general_text", "usmca_text"), on="mfn_idx")
         .join(revisions, on="rev_idx")
         .join(ev.summary.select("line_id", "value_cents"), on="line_id")
@@ -125,6 +158,7 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
             amount_cents="mfn_cents",
             void=pl.lit(False),
             reported=pl.lit(True),
+            remitted=pl.lit(False),
             authority=pl.lit(MFN_AUTHORITY),
             ref_instrument=pl.format(
                 "HTSUS {} ({})",
@@ -141,7 +175,7 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
             base_kind=pl.lit("value"),
         )
     )
-    return pl.concat([ch99, mfn], how="vertical_relaxed").sort("line_id", "reporting_order", "heading")
+    return pl.concat([ch99, mfn, ca], how="diagonal_relaxed").sort("line_id", "reporting_order", "heading")
 
 
 def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
@@ -218,7 +252,8 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
 
 
 def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
-    return ev.caveats.join(law.measures.select("mid", "measure_id", "verified_to"), on="mid").select(
+    """Law verified only to a date before the entry; customs duty not known (Canada's MFN tariff)."""
+    stale = ev.caveats.join(law.measures.select("mid", "measure_id", "verified_to"), on="mid").select(
         "line_id",
         caveat=pl.format(
             "{}: law verified to {}; later changes may be missing",
@@ -226,3 +261,12 @@ def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
             pl.col("verified_to").dt.date().cast(pl.String),
         ),
     )
+    if "ca_text" not in ev.mfn.columns:
+        return stale
+    unknown = ev.mfn.filter(pl.col("ca_text").is_not_null() & pl.col("mfn_cents").is_null()).select(
+        "line_id",
+        caveat=pl.format(
+            "customs duty not known: {}; total_duty is null, additional_total is known", pl.col("ca_text")
+        ),
+    )
+    return pl.concat([stale, unknown])

@@ -156,6 +156,33 @@ def build_store(hts_dir: Path, records_dir: Path, store_dir: Path) -> dict[str, 
     return {"revisions": revisions.height, "hts10_rows": hts10.height, "mfn_intervals": mfn.height}
 
 
+CA_CUSMA_FILE = "cusma_canada_tariff_schedule_annex2B.csv"
+CA_CUSMA_SCHEMA = {
+    "tariff8": pl.String,
+    "tariff_line": pl.String,
+    "description": pl.String,
+    "us_duty_rate": pl.String,
+}
+
+
+def build_ca_cusma(canada_dir: Path, store_dir: Path) -> int:
+    """Canada's CUSMA schedule (tariff line, rate for U.S. originating goods: ``0`` or ``*`` for
+    supply-managed lines) into ``ca_cusma.parquet``; 0 rows when the file is absent."""
+    path = canada_dir / CA_CUSMA_FILE
+    if not path.exists():
+        frame = pl.DataFrame(schema=CA_CUSMA_SCHEMA)
+    else:
+        frame = pl.read_csv(path, infer_schema=False).select(
+            tariff8=pl.col("tariff_line").str.replace_all(r"\.", ""),
+            tariff_line="tariff_line",
+            description="description",
+            us_duty_rate=pl.col("us_duty_rate").str.strip_chars(),
+        )
+    store_dir.mkdir(parents=True, exist_ok=True)
+    frame.write_parquet(store_dir / "ca_cusma.parquet")
+    return frame.height
+
+
 def calendar_frame(calendar: list[Revision]) -> pl.DataFrame:
     starts = [r.published for r in calendar]
     ends = [*starts[1:], FAR_FUTURE]
@@ -254,6 +281,16 @@ class Store:
                 pl.col("mfn_idx").cast(pl.Int64), code=pl.col("hts10").cast(pl.UInt64)
             )
         return self._cache["mfn_indexed"]
+
+    @property
+    def ca_cusma(self) -> pl.DataFrame:
+        """Canada's CUSMA schedule (empty when the store was built without the Canadian data)."""
+        if "ca_cusma" not in self._cache:
+            path = self.dir / "ca_cusma.parquet"
+            self._cache["ca_cusma"] = (
+                pl.read_parquet(path) if path.exists() else pl.DataFrame(schema=CA_CUSMA_SCHEMA)
+            )
+        return self._cache["ca_cusma"]
 
     @property
     def revisions(self) -> pl.DataFrame:

@@ -25,17 +25,21 @@ EARLIEST_ENTRY = date(2025, 1, 1)
 DATE_ONLY_TIME = time(12, 0)
 _ISO2 = re.compile(r"^[A-Z]{2}$")
 _CASE = re.compile(r"^[AC]-\d{3}-\d{3}$")
+_REMISSION = re.compile(r"^\d{2}-\d{4}[A-Z]?$")
 
-MONEY_FIELDS = ("steel_value", "aluminum_value", "copper_value", "us_content_value")
+MONEY_FIELDS = ("steel_value", "aluminum_value", "copper_value", "us_content_value", "ca_mx_content_value")
 BOOL_FIELDS = (
     "commerce_approved_us_content",
     "commerce_approved_quantity",
     "transshipment_determined",
     "donation",
     "informational_material",
+    "oem_original_equipment",
+    "campobello_resident_personal_use",
+    "import_for_reexport_permit",
 )
 PASS_THROUGH = ("entry_number", "line_number", "sku")
-SPI_SYNONYMS = {"S": "S", "S+": "S+", "USMCA": "S", "CUSMA": "UST", "UST": "UST"}
+SPI_SYNONYMS = {"S": "S", "S+": "S+", "USMCA": "S", "CUSMA": "UST", "UST": "UST", "10": "UST"}
 KNOWN_FIELDS = {
     "hts",
     "origin",
@@ -56,6 +60,7 @@ KNOWN_FIELDS = {
     "cvd_rate",
     "adcvd_cases",
     "producer",
+    "remission_code",
     "importing_country",
     *MONEY_FIELDS,
     *BOOL_FIELDS,
@@ -80,6 +85,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "aluminum_value_cents": pl.Int64,
     "copper_value_cents": pl.Int64,
     "us_content_value_cents": pl.Int64,
+    "ca_mx_content_value_cents": pl.Int64,
     "metal_weight_share": pl.Float64,
     "melt_country": pl.String,
     "smelt_country": pl.String,
@@ -89,6 +95,10 @@ SCHEMA: dict[str, pl.DataType] = {
     "transshipment_determined": pl.Boolean,
     "donation": pl.Boolean,
     "informational_material": pl.Boolean,
+    "oem_original_equipment": pl.Boolean,
+    "campobello_resident_personal_use": pl.Boolean,
+    "import_for_reexport_permit": pl.Boolean,
+    "remission_code": pl.String,
     "ad_rate_ppm": pl.Int64,
     "adcvd_cases": pl.List(pl.String),
     "producer": pl.String,
@@ -269,6 +279,18 @@ def validate_row(row: Any) -> dict[str, Any]:
     if producer is not None and (not isinstance(producer, str) or not producer.strip()):
         raise FieldError("producer", f"{producer!r} must be the producer/exporter name as in the order")
     out["producer"] = producer.strip() if producer else None
+    code = row.get("remission_code")
+    if code is not None and (not isinstance(code, str) or not _REMISSION.match(code.strip())):
+        raise FieldError("remission_code", f"{code!r} is not a CBSA special authority code like 25-0466C")
+    out["remission_code"] = code.strip() if code else None
+    if out["importing_country"] == "CA" and out["spi"] in ("S", "S+"):
+        raise FieldError(
+            "spi", f"{spi!r} is a U.S. program; a CUSMA claim into Canada is UST (tariff treatment 10)"
+        )
+    if out["importing_country"] == "US" and out["spi"] == "UST":
+        raise FieldError(
+            "spi", f"{spi!r} is Canada's CUSMA treatment; a USMCA claim into the U.S. is S or S+"
+        )
     out["ad_rate_ppm"] = _percent_ppm(row, "ad_rate")
     out["cvd_rate_ppm"] = _percent_ppm(row, "cvd_rate")
     return out

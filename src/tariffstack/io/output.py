@@ -61,7 +61,8 @@ def _line_row(row: dict[str, Any]) -> dict[str, Any]:
         "base": _money(row["base_cents"]),
         "base_kind": row["base_kind"],
         "amount": _money(row["amount_cents"]),
-        "refundable": bool(row["void"]),
+        "refundable": bool(row["void"] or row["remitted"]),
+        "remitted": bool(row["remitted"]),
         "authority": row["authority"],
         "reference": {
             "instrument": row["ref_instrument"],
@@ -85,6 +86,14 @@ def to_records(
         .select("line_id", "description")
         .iter_rows()
     )
+    if "ca_text" in evaluation.mfn.columns:
+        descriptions.update(
+            evaluation.mfn.filter(pl.col("ca_text").is_not_null())
+            .with_columns(tariff8=pl.col("hts10").str.slice(0, 8))
+            .join(store.ca_cusma.select("tariff8", "description"), on="tariff8")
+            .select("line_id", "description")
+            .iter_rows()
+        )
     out: list[dict[str, Any]] = []
     for row in evaluation.summary.iter_rows(named=True):
         line_id = row["line_id"]
@@ -99,7 +108,12 @@ def to_records(
                 "total_duty": _money(total),
                 "assessed_duty": _money(total),
                 "owed_duty": _money(owed),
-                "refundable": _money(None if total is None else total - owed),
+                "refundable": _money(
+                    None if row["void_cents"] is None else row["void_cents"] + row["remitted_cents"]
+                ),
+                "additional_total": _money(row["additional_cents"]),
+                "void_ieepa": _money(row["void_cents"]),
+                "remitted": _money(row["remitted_cents"]),
                 "adcvd_total": _money(row["adcvd_cents"]),
                 "effective_rate": _effective_rate(total, row["value_cents"]),
                 "headings": [

@@ -15,6 +15,7 @@ from tariffstack.engine.compile import compile_law
 from tariffstack.engine.evaluate import _candidates
 from tariffstack.hts.store import Store
 from tariffstack.law.loader import Law
+from tariffstack.law.model import ListRef
 
 BEGIN_MARK = "<!-- coverage:begin -->"
 END_MARK = "<!-- coverage:end -->"
@@ -35,17 +36,39 @@ def _periods(measure) -> str:
 def lines_in_scope(law: Law, store: Store, day: date, origin: str = "CA") -> dict[str, int]:
     compiled = compile_law(law)
     codes = store.codes_on(day).unique().sort()
-    frame = pl.DataFrame({"line_id": range(len(codes)), "hts10": codes, "origin": [origin] * len(codes)})
+    frame = pl.DataFrame(
+        {
+            "line_id": range(len(codes)),
+            "hts10": codes,
+            "origin": [origin] * len(codes),
+            "importing_country": ["US"] * len(codes),
+        }
+    )
     pairs = _candidates(frame, compiled).join(compiled.provisions.select("pid", "measure_id"), on="pid")
     counts = pairs.group_by("measure_id").agg(pl.col("line_id").n_unique().alias("n"))
     return dict(counts.iter_rows())
 
 
+def _canadian_items(law: Law) -> dict[str, int]:
+    """Canada's tariff is not in the reference data: count the tariff items each order lists."""
+    out = {}
+    for measure in law.measures.values():
+        if measure.importing_country != "CA":
+            continue
+        items: set[str] = set()
+        for prov in measure.provisions:
+            for item in prov.products.include:
+                items.update(law.lists[item.list] if isinstance(item, ListRef) else [item.replace(".", "")])
+        out[measure.id] = len(items - {"*"})
+    return out
+
+
 def coverage_markdown(law: Law, store: Store, day: date) -> str:
     counts = lines_in_scope(law, store, day)
+    counts.update(_canadian_items(law))
     rows = [
-        f"| Measure | Headings and periods (ET) | HTS10 lines in scope on {day} (origin CA) "
-        "| Confidence | Verified to |",
+        f"| Measure | Headings and periods (ET) | Lines in scope: U.S. HTS10 lines on {day} (origin CA); "
+        "Canada: tariff items listed | Confidence | Verified to |",
         "|---|---|---:|---|---|",
     ]
     for measure in sorted(

@@ -52,6 +52,8 @@ def _check_prefixes(law: Law, store: Store | None) -> list[LintIssue]:
     known: dict[datetime, set[str]] = {}
     first_schedule = datetime.combine(store.revisions["in_force_from"].min(), datetime.min.time())
     for measure in law.measures.values():
+        if measure.importing_country != "US":
+            continue  # Canada's tariff is not in the reference data; its items are checked for form only
         for prov in measure.provisions:
             prefixes = _prefixes_by_source(prov.products.include + prov.products.exclude, law)
             for dated in prov.rates:
@@ -129,5 +131,12 @@ def lint_law(law: Law, store: Store | None = None) -> list[LintIssue]:
                             if m in law.measures
                         ):
                             issues.append(LintIssue(where, f"heading {heading} is not in {party.measures}"))
+    for name, items in law.lists.items():
+        if name.startswith("ca/"):
+            issues.extend(
+                LintIssue(f"list {name}", f"{item!r} is not an 8-digit Canadian tariff item")
+                for item in items
+                if not (len(item) == 8 and item.isdigit())
+            )
     issues.extend(_check_prefixes(law, store))
     return issues

@@ -14,7 +14,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 _TS = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$")
-_HEADING = re.compile(r"^(\d{4}\.\d{2}\.\d{2}|[AC]-\d{3}-\d{3})$")  # ch. 99 heading, or AD/CVD case
+# A U.S. Chapter 99 heading, an AD/CVD case number, or a Canadian order (and schedule) citation.
+_HEADING = re.compile(r"^(\d{4}\.\d{2}\.\d{2}|[AC]-\d{3}-\d{3}|(SOR|SI)/\d{4}-\d{1,3}( [\w.()]+){0,3})$")
 _PREFIX = re.compile(r"^(\*|\d{2,10})$")
 
 BaseKind = Literal[
@@ -24,6 +25,7 @@ BaseKind = Literal[
     "copper_value",
     "us_content_value",
     "non_us_content_value",
+    "value_less_ca_mx_content",
 ]
 
 
@@ -144,10 +146,24 @@ class Condition(Strict):
 
 
 class Base(Strict):
-    """What the rate is applied to; ``if_missing`` says what to do when the fact is not given."""
+    """What the rate is applied to; ``if_missing`` says what to do when the fact is not given.
+
+    ``value_less_ca_mx_content`` is the A − B formula of Canada's motor-vehicle surtax: the value
+    less the Canadian/Mexican content claimed, or less ``deemed_minimum`` of the value when the
+    claim is smaller or absent.
+    """
 
     kind: BaseKind = "value"
     if_missing: Literal["value", "error"] = "value"
+    deemed_minimum: str | None = None
+
+    @model_validator(mode="after")
+    def _deemed(self) -> Base:
+        if (self.kind == "value_less_ca_mx_content") != (self.deemed_minimum is not None):
+            raise ValueError("deemed_minimum goes with kind value_less_ca_mx_content, and only with it")
+        if self.deemed_minimum is not None and not re.match(r"^\d+(\.\d+)?%$", self.deemed_minimum):
+            raise ValueError(f"deemed_minimum {self.deemed_minimum!r} must be a percentage like '15%'")
+        return self
 
 
 class Provision(Strict):
@@ -170,7 +186,7 @@ class Provision(Strict):
 
     @model_validator(mode="after")
     def _heading_matches_kind(self) -> Provision:
-        is_case = self.heading[0] in "AC"
+        is_case = self.heading[:2] in ("A-", "C-")
         if is_case != (self.kind == "deposit"):
             raise ValueError(
                 f"heading {self.heading}: AD/CVD case numbers go with kind 'deposit' and only with it"
@@ -209,13 +225,14 @@ class PrecedenceRule(Strict):
     """``winner`` displaces ``loser`` on the whole line, or takes its part of the value
     (``remainder``: the loser applies to the value left after the winner's bases), or the two
     ``add`` (stack in full; the default for measures no rule names, stated when an instrument
-    says so expressly)."""
+    says so expressly), or ``remit``: the loser is payable at entry and remitted (a remission
+    order claimed on the line)."""
 
     id: str
     label: str
     winner: RuleParty
     loser: RuleParty
-    effect: Literal["displace", "remainder", "add"]
+    effect: Literal["displace", "remainder", "add", "remit"]
     from_: str = Field(alias="from")
     to: str | None = None
     ref: Reference
