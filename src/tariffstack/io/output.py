@@ -112,7 +112,7 @@ def to_records(
                     None if row["void_cents"] is None else row["void_cents"] + row["remitted_cents"]
                 ),
                 "additional_total": _money(row["additional_cents"]),
-                "void_ieepa": _money(row["void_cents"]),
+                "void_by_ruling": _money(row["void_cents"]),
                 "remitted": _money(row["remitted_cents"]),
                 "adcvd_total": _money(row["adcvd_cents"]),
                 "effective_rate": _effective_rate(total, row["value_cents"]),
