@@ -398,6 +398,13 @@ def _apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     return applied
 
 
+def _with_mfn_rate(applied: pl.DataFrame, mfn: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """The MFN ad valorem rate, which top-up provisions need (joined only when the law has one)."""
+    if law.rates["top_up_ppm"].is_null().all():
+        return applied.with_columns(mfn_adval_ppm=pl.lit(0, dtype=pl.Int64))
+    return applied.join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id")
+
+
 def _caveats(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """(line, measure) pairs considered for a line entered after the measure's verified-to day."""
     empty = pl.DataFrame(schema={"line_id": pl.Int64, "mid": pl.Int64})
@@ -422,13 +429,17 @@ def _caveats(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.D
 def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
     """Evaluate every line; rows with an input error come out with that error and no duty."""
     valid = lines.filter(pl.col("error").is_null())
-    mfn = pl.concat(
-        [
-            _mfn(valid.filter(pl.col("importing_country") == "US"), store),
-            _customs_duty_ca(valid.filter(pl.col("importing_country") == "CA"), store),
-        ],
-        how="diagonal",
-    )
+    importers = set(valid["importing_country"].unique().to_list())
+    if importers <= {"US"}:
+        mfn = _mfn(valid, store)
+    else:
+        mfn = pl.concat(
+            [
+                _mfn(valid.filter(pl.col("importing_country") == "US"), store),
+                _customs_duty_ca(valid.filter(pl.col("importing_country") == "CA"), store),
+            ],
+            how="diagonal",
+        )
     ok = valid.join(mfn.filter(pl.col("mfn_error").is_null()).select("line_id"), on="line_id", how="semi")
     frame = _status_and_base(_candidates(ok, law), ok, law)
     decided = frame.filter(pl.col("status") != "applied")  # out of period, condition, missing fact: final
@@ -436,8 +447,7 @@ def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
     applied = _apply_precedence(applied, law)
     provision_flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
     lines_out = (
-        applied.filter(pl.col("status") == "applied")
-        .join(mfn.select("line_id", "mfn_adval_ppm"), on="line_id")
+        _with_mfn_rate(applied.filter(pl.col("status") == "applied"), mfn, law)
         .with_columns(
             rate_ppm=pl.when(pl.col("top_up_ppm").is_not_null())
             .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))

@@ -110,9 +110,12 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
         )
     )
     revisions = store.revisions.select("revision").with_row_index("rev_idx")
-    is_ca = pl.col("ca_text").is_not_null() if "ca_text" in ev.mfn.columns else pl.lit(False)
+    mfn_frame = (
+        ev.mfn if "ca_text" in ev.mfn.columns else ev.mfn.with_columns(ca_text=pl.lit(None, dtype=pl.String))
+    )
+    is_ca = pl.col("ca_text").is_not_null()
     ca = (
-        ev.mfn.filter(pl.col("mfn_error").is_null() & is_ca)
+        mfn_frame.filter(pl.col("mfn_error").is_null() & is_ca)
         .join(ev.summary.select("line_id", "value_cents"), on="line_id")
         .select(
             "line_id",
@@ -143,7 +146,7 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
         )
     )
     mfn = (
-        ev.mfn.filter(pl.col("mfn_error").is_null() & ~is_ca)
+        mfn_frame.filter(pl.col("mfn_error").is_null() & ~is_ca)
         .join(store.mfn_indexed.select("mfn_idx", "general_text", "usmca_text"), on="mfn_idx")
         .join(revisions, on="rev_idx")
         .join(ev.summary.select("line_id", "value_cents"), on="line_id")
