@@ -18,6 +18,8 @@ import re
 from pathlib import Path
 
 import yaml
+from derivative_lists import aluminum_lists, steel_lists
+from lists_2026 import s122_lists, s338_lists
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "tariffstack" / "jurisdictions"
 _CODE = re.compile(r"^\d{4}(\.\d{2}){0,2}(\.?\d{2})?$")
@@ -380,6 +382,11 @@ def main() -> None:
                 "cross_check": "38(i): 182 codes, identical to Budget Lab s232_mhd_parts.txt; 167 of them also prefix-match note 33(g) auto parts. 38(b): 25 codes; tracker_2026 heading prefixes wrongly mark these vehicles USMCA-exempt (only parts are).",
             },
         )
+
+    for name, rows, provenance in (
+        steel_lists(data) + aluminum_lists(data) + s122_lists(data) + s338_lists(data)
+    ):
+        _write("us", name, rows, provenance)
 
     canada_lists(data / "canada")
 

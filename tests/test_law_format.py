@@ -119,11 +119,12 @@ def test_copy_of_packaged_law_loads_from_a_directory(tmp_path: Path) -> None:
 def test_readme_coverage_table_is_generated_from_the_law(store) -> None:
     from datetime import date
 
-    from tariffstack.cli import COVERAGE_DATE
+    from tariffstack.cli import COVERAGE_DATES
     from tariffstack.law.coverage import BEGIN_MARK, END_MARK, coverage_markdown
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split(BEGIN_MARK)[1].split(END_MARK)[0].strip()
-    expected = coverage_markdown(load_law(), store, date.fromisoformat(COVERAGE_DATE))
+    expected = coverage_markdown(load_law(), store, [date.fromisoformat(d) for d in COVERAGE_DATES])
     assert block == expected, "run `tariffstack coverage --readme README.md`"
-    assert "| 746 |" in block  # steel articles of note 16(j) in the schedule on 2025-09-15
+    semis = next(row for row in block.splitlines() if row.startswith("| `us/s232/semiconductors`"))
+    assert "| 10 |" in semis  # the HTS10 lines of 8471.50, 8471.80 and 8473.30 (note 39(b)) in Sep 2025

@@ -20,7 +20,7 @@ from tariffstack.settings import Settings
 
 app = typer.Typer(add_completion=False, help="Canada–U.S. tariff stacks: duty owed, measure, base and why.")
 err = Console(stderr=True)
-COVERAGE_DATE = "2025-09-15"  # the README table counts lines in scope on this date
+COVERAGE_DATES = ["2025-09-15", "2026-09-15"]  # the README table counts lines in scope on these dates
 
 DataOpt = Annotated[str | None, typer.Option("--data", help="Reference data dir (default ../shared/data)")]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Local store dir (default .store)")]
@@ -204,7 +204,9 @@ def schema(
 
 @app.command("coverage")
 def coverage_cmd(
-    day: Annotated[str, typer.Option("--date", help="Date for the HTS10 line counts")] = COVERAGE_DATE,
+    days: Annotated[
+        list[str] | None, typer.Option("--date", help="Date(s) for the HTS10 line counts (repeatable)")
+    ] = None,
     readme: Annotated[
         Path | None, typer.Option(help="Rewrite the table between the markers of this file")
     ] = None,
@@ -218,7 +220,9 @@ def coverage_cmd(
     from tariffstack.law.loader import load_law
 
     table = coverage_markdown(
-        load_law(), Store(Settings.from_env(None, store).store_dir), date_type.fromisoformat(day)
+        load_law(),
+        Store(Settings.from_env(None, store).store_dir),
+        [date_type.fromisoformat(day) for day in days or COVERAGE_DATES],
     )
     if readme is None:
         sys.stdout.write(table + "\n")

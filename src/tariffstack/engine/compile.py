@@ -47,6 +47,7 @@ class CompiledLaw:
     rule_losers: pl.DataFrame
     measures: pl.DataFrame
     conditions: dict[int, tuple[pl.Expr, str]]
+    condition_sets: list[pl.Expr]
     breakpoints: pl.Series
     epoch_rates: pl.DataFrame
     rule_epochs: pl.DataFrame
@@ -151,6 +152,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                 "importing_country": measure.importing_country,
                 "measure_countries": sorted({c for p in measure.provisions for c in p.countries}),
                 "verified_to": parse_ts(measure.verified_to),
+                "ended_by_verified_to": _ended_by(measure),
                 "confidence": measure.confidence,
             }
         )
@@ -195,13 +197,14 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                     compile_all(prov.conditions),
                     "; ".join(describe_condition(c) for c in prov.conditions),
                 )
-    if len(conditions) > 62:
-        raise ValueError(
-            f"{len(conditions)} conditional provisions; the evaluator packs at most 62 per country"
-        )
-    bits = {pid: bit for bit, pid in enumerate(conditions)}
+    # Provisions with the same conditions (e.g. every USMCA exemption) share one bit.
+    set_bits = {text: bit for bit, text in enumerate(dict.fromkeys(text for _, text in conditions.values()))}
+    if len(set_bits) > 62:
+        raise ValueError(f"{len(set_bits)} distinct condition sets; the evaluator packs at most 62")
+    condition_sets = [next(e for e, t in conditions.values() if t == text) for text in set_bits]
     for row in prov_rows:
-        row["cond_mask"] = 1 << bits[row["pid"]] if row["pid"] in bits else None
+        cond = conditions.get(row["pid"])
+        row["cond_mask"] = 1 << set_bits[cond[1]] if cond else None
     provisions = pl.DataFrame(
         prov_rows,
         schema_overrides={
@@ -257,10 +260,12 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                 "importing_country": pl.String,
                 "measure_countries": pl.List(pl.String),
                 "verified_to": pl.Datetime("us"),
+                "ended_by_verified_to": pl.Boolean,
                 "confidence": pl.String,
             },
         ),
         conditions=conditions,
+        condition_sets=condition_sets,
     )
 
 
@@ -314,3 +319,14 @@ def _compile_rules(
         },
     )
     return rules, pl.DataFrame(winner_rows, schema=schema), pl.DataFrame(loser_rows, schema=schema)
+
+
+def _ended_by(measure: Measure) -> bool:
+    """True when every provision's last dated value ends it on or before the verified-to day.
+
+    Such a measure is known to be over, so later entries need no "law verified to" caveat for it.
+    """
+    verified = parse_ts(measure.verified_to)
+    return all(
+        p.rates[-1].rate is None and parse_ts(p.rates[-1].from_) <= verified for p in measure.provisions
+    )

@@ -40,6 +40,9 @@ FACT_COLUMNS: dict[str, str] = {
     "campobello_resident_personal_use": "campobello_resident_personal_use",
     "import_for_reexport_permit": "import_for_reexport_permit",
     "export_date": "export_ts",
+    "semiconductor_parameters_met": "semiconductor_parameters_met",
+    "semiconductor_end_use": "semiconductor_end_use",
+    "not_a_vehicle_part": "not_a_vehicle_part",
 }
 
 

@@ -234,12 +234,12 @@ def _condition_columns(law: CompiledLaw) -> set[str]:
 
 
 def _condition_bits(facts: pl.DataFrame, law: CompiledLaw) -> pl.Expr:
-    """All provisions' conditions evaluated once per line, packed into one Int64 (bit = provision)."""
-    if not law.conditions:
+    """Every distinct condition set evaluated once per line, packed into one Int64 (bit = set)."""
+    if not law.condition_sets:
         return pl.lit(0, dtype=pl.Int64)
     bits = [
         pl.when(expr).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(pl.lit(0, dtype=pl.Int64))
-        for bit, (expr, _) in enumerate(law.conditions.values())
+        for bit, expr in enumerate(law.condition_sets)
     ]
     return pl.sum_horizontal(bits)
 
@@ -406,12 +406,15 @@ def _with_mfn_rate(applied: pl.DataFrame, mfn: pl.DataFrame, law: CompiledLaw) -
 
 
 def _caveats(frame: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """(line, measure) pairs considered for a line entered after the measure's verified-to day."""
+    """(line, measure) pairs considered for a line entered after the measure's verified-to day,
+    except measures known to have ended by that day."""
     empty = pl.DataFrame(schema={"line_id": pl.Int64, "mid": pl.Int64})
     if valid.is_empty():
         return empty
-    late = law.measures.select("mid", stale_from=pl.col("verified_to").dt.offset_by("1d")).filter(
-        pl.col("stale_from") <= valid["entry_ts"].max()
+    late = (
+        law.measures.filter(~pl.col("ended_by_verified_to"))
+        .select("mid", stale_from=pl.col("verified_to").dt.offset_by("1d"))
+        .filter(pl.col("stale_from") <= valid["entry_ts"].max())
     )
     if late.is_empty():
         return empty

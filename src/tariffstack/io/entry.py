@@ -37,6 +37,18 @@ BOOL_FIELDS = (
     "oem_original_equipment",
     "campobello_resident_personal_use",
     "import_for_reexport_permit",
+    "semiconductor_parameters_met",
+    "not_a_vehicle_part",
+)
+# Note 39(d) end uses that take a semiconductor article out of heading 9903.79.01 (headings .03-.09).
+SEMICONDUCTOR_END_USES = (
+    "us_data_center",
+    "us_repair",
+    "us_research",
+    "us_startup",
+    "us_consumer_electronics",
+    "us_civil_industrial",
+    "us_public_sector",
 )
 PASS_THROUGH = ("entry_number", "line_number", "sku")
 SPI_SYNONYMS = {"S": "S", "S+": "S+", "USMCA": "S", "CUSMA": "UST", "UST": "UST", "10": "UST"}
@@ -61,6 +73,7 @@ KNOWN_FIELDS = {
     "adcvd_cases",
     "producer",
     "remission_code",
+    "semiconductor_end_use",
     "importing_country",
     *MONEY_FIELDS,
     *BOOL_FIELDS,
@@ -99,6 +112,9 @@ SCHEMA: dict[str, pl.DataType] = {
     "campobello_resident_personal_use": pl.Boolean,
     "import_for_reexport_permit": pl.Boolean,
     "remission_code": pl.String,
+    "semiconductor_parameters_met": pl.Boolean,
+    "not_a_vehicle_part": pl.Boolean,
+    "semiconductor_end_use": pl.String,
     "ad_rate_ppm": pl.Int64,
     "adcvd_cases": pl.List(pl.String),
     "producer": pl.String,
@@ -283,6 +299,11 @@ def validate_row(row: Any) -> dict[str, Any]:
     if code is not None and (not isinstance(code, str) or not _REMISSION.match(code.strip())):
         raise FieldError("remission_code", f"{code!r} is not a CBSA special authority code like 25-0466C")
     out["remission_code"] = code.strip() if code else None
+    end_use = row.get("semiconductor_end_use")
+    if end_use is not None and end_use not in SEMICONDUCTOR_END_USES:
+        allowed = ", ".join(SEMICONDUCTOR_END_USES)
+        raise FieldError("semiconductor_end_use", f"{end_use!r} is not one of {allowed} (note 39(d))")
+    out["semiconductor_end_use"] = end_use
     if out["importing_country"] == "CA" and out["spi"] in ("S", "S+"):
         raise FieldError(
             "spi", f"{spi!r} is a U.S. program; a CUSMA claim into Canada is UST (tariff treatment 10)"

@@ -1,8 +1,9 @@
 """The coverage table of the README, generated from the law files (never typed by hand).
 
 For each measure: its headings, the periods of each heading (rate from → to), the number of HTS10
-lines of the schedule in force on a given date that fall in the measure's product and country
-scope for a Canadian good, its confidence and the date its law is verified to.
+lines of the schedule in force on each given date (one 2025 and one 2026 date by default) that fall
+in the measure's product and country scope for a Canadian good, its confidence and the date its
+law is verified to.
 """
 
 from __future__ import annotations
@@ -63,19 +64,20 @@ def _canadian_items(law: Law) -> dict[str, int]:
     return out
 
 
-def coverage_markdown(law: Law, store: Store, day: date) -> str:
-    counts = lines_in_scope(law, store, day)
-    counts.update(_canadian_items(law))
+def coverage_markdown(law: Law, store: Store, days: list[date]) -> str:
+    canadian = _canadian_items(law)
+    counts = [lines_in_scope(law, store, day) | canadian for day in days]
+    columns = " | ".join(f"Lines in scope {day}" for day in days)
     rows = [
-        f"| Measure | Headings and periods (ET) | Lines in scope: U.S. HTS10 lines on {day} (origin CA); "
-        "Canada: tariff items listed | Confidence | Verified to |",
-        "|---|---|---:|---|---|",
+        f"| Measure | Headings and periods (ET) | {columns} | Confidence | Verified to |",
+        "|---|---|" + "---:|" * len(days) + "---|---|",
     ]
     for measure in sorted(
         law.measures.values(), key=lambda m: (m.importing_country, m.reporting_order, m.id)
     ):
+        numbers = " | ".join(f"{c.get(measure.id, 0):,}" for c in counts)
         rows.append(
-            f"| `{measure.id}`<br>{measure.label} | {_periods(measure)} | {counts.get(measure.id, 0):,} "
+            f"| `{measure.id}`<br>{measure.label} | {_periods(measure)} | {numbers} "
             f"| {measure.confidence} | {measure.verified_to} |"
         )
     return "\n".join(rows)

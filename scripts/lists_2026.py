@@ -1,0 +1,106 @@
+"""Product lists of the 2026 measures: the Section 122 annex exemptions and the Section 338 lists.
+
+Each function returns ``(name, rows, provenance)`` for ``gen_lists._write``.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+Rows = list[tuple[str, str]]
+S122_URL = (
+    "https://www.whitehouse.gov/presidential-actions/2026/02/"
+    "imposing-a-temporary-import-surcharge-to-address-fundamental-international-payments-problems/"
+)
+S338_URL = (
+    "https://www.whitehouse.gov/presidential-actions/2026/07/imposing-additional-duties-to-offset-canadian-"
+    "discrimination-against-the-commerce-of-the-united-states-with-respect-to-{slug}/"
+)
+
+
+def grid_codes(text_path: Path, first: int, last: int) -> Rows:
+    """Codes from the lines of a chapter 99 note that hold only codes (a list grid).
+
+    The PDF text sometimes runs a page's running head into the first grid line
+    ("U.S. Notes (con.)   2714.10.00 ..."); that label is dropped before the line is read.
+    """
+    rows: Rows = []
+    lines = text_path.read_text(encoding="latin-1").split("\n")
+    for number in range(first, last + 1):
+        tokens = lines[number - 1].replace("U.S. Notes (con.)", "").split()
+        if tokens and all(t.replace(".", "").isdigit() and len(t.replace(".", "")) >= 8 for t in tokens):
+            rows.extend((t.replace(".", ""), f"{text_path.name}:{number}") for t in tokens)
+    return rows
+
+
+def s122_lists(data: Path) -> list[tuple[str, Rows, dict]]:
+    """Note 2(aa)(ii): the annex products exempt from the Section 122 surcharge (heading 9903.03.03)."""
+    notes = data / "us_notes" / "chapter99_2026_rev_6.txt"
+    rows = grid_codes(notes, 14829, 15087)
+    budgetlab = data / "lists" / "budgetlab" / "s122_exempt_products.csv"
+    with budgetlab.open(encoding="utf-8", newline="") as handle:
+        theirs = {row[0].replace(".", "").strip() for row in list(csv.reader(handle))[1:] if row}
+    mine = {code for code, _ in rows}
+    return [
+        (
+            "s122_annex_exempt",
+            rows,
+            {
+                "title": "Section 122 surcharge: products exempt under HTSUS note 2(aa)(ii) (heading 9903.03.03)",
+                "instrument": "Proclamation 11012 of Feb 20, 2026, Imposing a Temporary Import Surcharge To "
+                "Address Fundamental International Payments Problems, Annex I para. 2",
+                "citation": "Proc. 11012 cl. 1-2; HTSUS ch. 99 subch. III note 2(aa)(ii)",
+                "url": S122_URL,
+                "generated_by": "scripts/lists_2026.py (grid_codes, chapter 99 notes lines 14829-15087)",
+                "source": "shared/data/us_notes/chapter99_2026_rev_6.txt lines 14829-15087",
+                "confidence": "H",
+                "cross_check": f"{len(rows)} codes ({len(mine)} distinct), incl. energy of chapter 27 and potash "
+                f"3104.20.00. Budget Lab s122_exempt_products.csv ({len(theirs)} codes) is the union of "
+                f"(aa)(ii), the particular articles of (aa)(iii) and the civil aircraft of (aa)(iv), plus "
+                f"9031.49.70, which the note does not list; {len(mine - theirs)} of these codes are not in it.",
+            },
+        )
+    ]
+
+
+def s338_lists(data: Path) -> list[tuple[str, Rows, dict]]:
+    """Notes 51(b)(1)-(3): the products of Canada under headings 9903.03.12-.14 from Aug 22, 2026."""
+    path = data / "lists" / "budgetlab" / "s338_products.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        table = list(enumerate(csv.DictReader(handle), start=2))
+    specs = {
+        "alcohol": ("s338_alcohol", "9903.03.12", "(b)(1)", "11046", "alcoholic beverages"),
+        "dairy": ("s338_dairy", "9903.03.13", "(b)(2)", "11047", "dairy"),
+        "motor_vehicles": ("s338_motor_vehicles", "9903.03.14", "(b)(3)", "11048", "motor vehicles"),
+    }
+    out = []
+    for program, (name, heading, sub, number, topic) in specs.items():
+        rows = [
+            (row["hts8"].replace(".", "").strip(), f"{path.name}:{line}")
+            for line, row in table
+            if row["program"] == program
+        ]
+        out.append(
+            (
+                name,
+                rows,
+                {
+                    "title": f"Section 338 duty on products of Canada ({topic}), note 51{sub}, heading {heading}, "
+                    "as in force from Aug 22, 2026",
+                    "instrument": f"Proclamation {number} of Jul 20, 2026, Imposing Additional Duties To Offset "
+                    f"Canadian Discrimination Against the Commerce of the United States With Respect to {topic.title()}, "
+                    "Annex II; date moved by Proclamation 11056 of Aug 18, 2026",
+                    "citation": f"Proc. {number} cl. 1 and Annex II; HTSUS ch. 99 subch. III note 51{sub} (2026 Rev 17)",
+                    "url": S338_URL.format(slug=topic.replace(" ", "-")),
+                    "generated_by": f"scripts/lists_2026.py (s338_lists, program {program})",
+                    "source": f"shared/data/lists/budgetlab/s338_products.csv, program {program}",
+                    "confidence": "M",
+                    "cross_check": f"{len(rows)} codes, the count of note 51{sub} as established Aug 22, 2026 (HTS "
+                    "Rev 17, read in a stored public copy). The lists were changed from Sep 15, 2026 "
+                    "(Procs. 11064/11065: (b)(1) to 101 codes, (b)(3) to 513) and those texts are not in the "
+                    "reference data, so the measure stops being verified on Sep 14, 2026.",
+                },
+            )
+        )
+    return out
