@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 from derivative_lists import aluminum_lists, steel_lists
-from lists_2026 import s122_lists, s338_lists
+from lists_2026 import pharma_lists, s122_lists, s338_aircraft_list, s338_lists
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "tariffstack" / "jurisdictions"
 _CODE = re.compile(r"^\d{4}(\.\d{2}){0,2}(\.?\d{2})?$")
@@ -260,6 +260,84 @@ def main() -> None:
         },
     )
 
+    annex_common = {
+        "instrument": "Proclamation 11021, Strengthening Actions Taken to Adjust Imports of Aluminum, Steel, and "
+        "Copper (Apr 2, 2026)",
+        "url": "https://www.whitehouse.gov/presidential-actions/2026/04/strengthening-actions-taken-to-adjust-imports-of-aluminum-steel-and-copper-into-the-united-states/",
+        "confidence": "H",
+    }
+    sections = {
+        "s232_2026_annex_1a_steel_articles": (
+            annex_codes(annexes, 5, 38),
+            "Annex I-A steel articles, note 16(c)(iii) (the articles of headings 9903.82.02 and 9903.82.18)",
+            "Proc. 11021 cl. 2(a) and Annex I-A; note 16(c)(iii)",
+            "lines 5-38",
+            "39 codes, the count of note 16(c)(iii) in HTSUS 2026 Rev 6.",
+        ),
+        "s232_2026_annex_1a_aluminum_articles": (
+            annex_codes(annexes, 127, 132),
+            "Annex I-A aluminum articles, note 16(c)(i) (the articles of headings 9903.82.02 and 9903.82.19)",
+            "Proc. 11021 cl. 2(a) and Annex I-A; note 16(c)(i)",
+            "lines 127-132",
+            "9 codes, the count of note 16(c)(i).",
+        ),
+        "s232_2026_annex_1a_derivatives": (
+            annex_codes(annexes, 39, 126) + annex_codes(annexes, 133, 146),
+            "Annex I-A steel and aluminum derivatives, notes 16(c)(ii) and (iv) (U.S.-metal heading 9903.82.06)",
+            "Proc. 11021 cl. 2(c) and Annex I-A; notes 16(c)(ii), 16(c)(iv), 16(e)",
+            "lines 39-126 and 133-146",
+            "139 steel and 17 aluminum derivative codes (7614.10.10 is on both), the counts of notes 16(c)(iv) and (ii).",
+        ),
+        "s232_2026_annex_1b": (
+            annex_codes(annexes, 203, 512),
+            "Annex I-B (25%): steel and aluminum derivatives and copper articles, notes 16(c)(vi)-(viii) (heading 9903.82.09)",
+            "Proc. 11021 cl. 3 and Annex I-B; notes 16(c)(vi)-(viii)",
+            "lines 203-512",
+            "388 distinct codes (410 entries), identical to notes 16(c)(vi) 105 + (vii) 301 + (viii) 4 of HTSUS 2026 Rev 6 "
+            "(compared code by code in a helper session).",
+        ),
+        "s232_2026_annex_3": (
+            annex_codes(annexes, 685, 722),
+            "Annex III (temporary reduction to a 15% floor until Dec 31, 2027): notes 16(c)(ix)-(x) (headings 9903.82.07, .10)",
+            "Proc. 11021 cl. 5 and Annex III; notes 16(c)(ix)-(x), 16(f)",
+            "lines 685-722",
+            "47 distinct codes (48 entries: 8424.89.90 is on both): (ix) 13 aluminum and (x) 35 steel derivatives, identical to the note.",
+        ),
+    }
+    for name, (rows, title, citation, lines, check) in sections.items():
+        _write(
+            "us",
+            name,
+            rows,
+            {
+                "title": f"Section 232 metals 2026: {title}",
+                **annex_common,
+                "citation": citation,
+                "generated_by": f"scripts/gen_lists.py (annex_codes, annex text {lines})",
+                "source": f"shared/data/us_notes/s232_annexes_2026_text.txt {lines}",
+                "cross_check": check,
+            },
+        )
+    low_metal = [
+        row
+        for row in sections["s232_2026_annex_1b"][0] + sections["s232_2026_annex_3"][0]
+        if not row[0].startswith(("72", "73", "74", "76"))
+    ]
+    _write(
+        "us",
+        "s232_2026_low_metal_eligible",
+        list(dict(low_metal).items()),
+        {
+            "title": "Section 232 metals 2026: Annex I-B and III codes outside chapters 72, 73, 74 and 76, which "
+            "heading 9903.82.03 (metal under 15% of the weight) can cover",
+            **annex_common,
+            "citation": "heading 9903.82.03; note 16(c) (the weight rule does not apply to chapters 72, 73, 74, 76)",
+            "generated_by": "scripts/gen_lists.py (Annex I-B and III codes not in chapters 72-74, 76)",
+            "source": "shared/data/us_notes/s232_annexes_2026_text.txt lines 203-512 and 685-722",
+            "cross_check": "Derived from the two lists above; every Annex I-A code is in chapters 72-76, so I-A has none.",
+        },
+    )
+
     notes = data / "us_notes" / "chapter99_2026_rev_6.txt"
     budgetlab = data / "lists" / "budgetlab"
     copper = [r for r in annex_codes(annexes, 147, 195) if r[0].startswith("74")]
@@ -384,7 +462,12 @@ def main() -> None:
         )
 
     for name, rows, provenance in (
-        steel_lists(data) + aluminum_lists(data) + s122_lists(data) + s338_lists(data)
+        steel_lists(data)
+        + aluminum_lists(data)
+        + s122_lists(data)
+        + s338_lists(data)
+        + s338_aircraft_list(data)
+        + pharma_lists(data)
     ):
         _write("us", name, rows, provenance)
 

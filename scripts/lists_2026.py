@@ -104,3 +104,64 @@ def s338_lists(data: Path) -> list[tuple[str, Rows, dict]]:
             )
         )
     return out
+
+
+def s338_aircraft_list(data: Path) -> list[tuple[str, Rows, dict]]:
+    """Note 51(d): civil aircraft provisions exempt from the Section 338 duties (heading 9903.03.16)."""
+    path = data / "lists" / "budgetlab" / "s338_gn6_exempt_products.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            (row[0].replace(".", "").strip(), f"{path.name}:{line}")
+            for line, row in enumerate(csv.reader(handle), start=1)
+            if line > 1 and row
+        ]
+    return [
+        (
+            "s338_civil_aircraft",
+            rows,
+            {
+                "title": "Section 338 duties on Canada: civil aircraft provisions of note 51(d) (heading 9903.03.16, "
+                "general note 6 goods only, not unmanned aircraft)",
+                "instrument": "Proclamations 11046-11048 of Jul 20, 2026, cl. 2; HTSUS ch. 99 subch. III note 51(d) (2026 Rev 17)",
+                "citation": "note 51(d); heading 9903.03.16",
+                "url": S338_URL.format(slug="motor-vehicles"),
+                "generated_by": "scripts/lists_2026.py (s338_aircraft_list)",
+                "source": "shared/data/lists/budgetlab/s338_gn6_exempt_products.csv",
+                "confidence": "M",
+                "cross_check": f"{len(rows)} codes: the Section 122 civil-aircraft list of note 2(aa)(iv) less unmanned aircraft "
+                "(8806) plus 8108.90.60, 8471, 8517.13/.62 and 8528.52 provisions, consistent with the note 51(d) wording; "
+                "the Rev 17 note text was read only in part in a stored public copy (M).",
+            },
+        )
+    ]
+
+
+def pharma_lists(data: Path) -> list[tuple[str, Rows, dict]]:
+    """Note 40(c): patented pharmaceuticals and ingredients under headings 9903.04.60-.69 (Jul 31, 2026)."""
+    path = data / "lists" / "tracker_2026" / "s232_pharma_products.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            (row["hts10"].strip(), f"{path.name}:{line}")
+            for line, row in enumerate(csv.DictReader(handle), start=2)
+        ]
+    return [
+        (
+            "s232_pharma_2026_07",
+            rows,
+            {
+                "title": "Section 232 pharmaceuticals: patented pharmaceutical articles and ingredients, note 40(c) "
+                "as established Jul 31, 2026",
+                "instrument": "Proclamation 11020 of Apr 2, 2026, Adjusting Imports of Pharmaceuticals and "
+                "Pharmaceutical Ingredients Into the United States, Annex I; HTSUS ch. 99 subch. III note 40(c) (Rev 14)",
+                "citation": "Proc. 11020 cl. 1-3; note 40(c)",
+                "url": "https://www.whitehouse.gov/presidential-actions/2026/04/adjusting-imports-of-pharmaceuticals-and-pharmaceutical-ingredients-into-the-united-states/",
+                "generated_by": "scripts/lists_2026.py (pharma_lists)",
+                "source": "shared/data/lists/tracker_2026/s232_pharma_products.csv",
+                "confidence": "H",
+                "cross_check": f"{len(rows)} ten-digit lines, identical to note 40(c) of HTS 2026 Rev 14 (compared with "
+                "a stored public copy of the Rev 14 note text). From Sep 29, 2026 (Rev 20) the note lists 149 lines: "
+                "3004.20.0083, 3004.32.0060, 3004.39.0055 and 3004.90.9225 removed (encoded in the measure), some lines "
+                "split and 14 statistical numbers added that are not in the reference schedule (not encoded).",
+            },
+        )
+    ]

@@ -41,6 +41,8 @@ def _check(case: dict, result: dict) -> None:
         assert result["adcvd_total"] == expect["adcvd_total"], case["name"]
     if "caveats" in expect:
         assert len(result["caveats"]) == expect["caveats"], case["name"]
+    if "prohibited" in expect:
+        assert result["prohibited"] == expect["prohibited"], case["name"]
     if "owed_duty" in expect:
         assert result["owed_duty"] == expect["owed_duty"], case["name"]
     for heading, amount in expect.get("amounts", {}).items():

@@ -31,6 +31,7 @@ FACT_COLUMNS: dict[str, str] = {
     "donation": "donation",
     "informational_material": "informational_material",
     "loading_date": "loading_ts",
+    "arrival_date": "arrival_ts",
     "ad_rate": "ad_rate_ppm",
     "cvd_rate": "cvd_rate_ppm",
     "producer": "producer",
@@ -43,6 +44,14 @@ FACT_COLUMNS: dict[str, str] = {
     "semiconductor_parameters_met": "semiconductor_parameters_met",
     "semiconductor_end_use": "semiconductor_end_use",
     "not_a_vehicle_part": "not_a_vehicle_part",
+    "pharma_generic": "pharma_generic",
+    "pharma_company_program": "pharma_company_program",
+    "uas_thermal_imaging": "uas_thermal_imaging",
+    "uas_component": "uas_component",
+    "bulk_container": "bulk_container",
+    "civil_aircraft_gn6": "civil_aircraft_gn6",
+    "pharmaceutical_use": "pharmaceutical_use",
+    "no_metal_content": "no_metal_content",
 }
 
 
@@ -83,6 +92,9 @@ def compile_condition(cond: Condition) -> pl.Expr:
         expr = pl.col("loading_ts") < parse_ts(cond.loaded_before)
     elif cond.entered_before is not None:
         expr = pl.col("entry_ts") < parse_ts(cond.entered_before)
+    elif cond.not_arrived_before is not None:
+        # An import ban's "goods imported before" relief needs the arrival shown; without it the ban holds.
+        expr = pl.col("arrival_ts").is_null() | (pl.col("arrival_ts") >= parse_ts(cond.not_arrived_before))
     elif cond.case_named is not None:
         expr = pl.col("adcvd_cases").list.contains(cond.case_named)
     elif cond.any_of is not None:
@@ -99,6 +111,7 @@ _PHRASES = {
     "fact_absent": "{} is not given",
     "loaded_before": "loaded before {}",
     "entered_before": "entered before {}",
+    "not_arrived_before": "not shown to have arrived in the U.S. before {}",
     "case_named": "the line names AD/CVD case {}",
 }
 

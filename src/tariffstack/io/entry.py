@@ -39,6 +39,13 @@ BOOL_FIELDS = (
     "import_for_reexport_permit",
     "semiconductor_parameters_met",
     "not_a_vehicle_part",
+    "pharma_generic",
+    "uas_thermal_imaging",
+    "uas_component",
+    "bulk_container",
+    "civil_aircraft_gn6",
+    "pharmaceutical_use",
+    "no_metal_content",
 )
 # Note 39(d) end uses that take a semiconductor article out of heading 9903.79.01 (headings .03-.09).
 SEMICONDUCTOR_END_USES = (
@@ -50,6 +57,9 @@ SEMICONDUCTOR_END_USES = (
     "us_civil_industrial",
     "us_public_sector",
 )
+# Company programs of the pharmaceuticals proclamation (note 40): Annex III companies (dutiable from
+# Jul 31, 2026), approved onshoring plans (heading 9903.04.64), MFN-pricing agreements (9903.04.65).
+PHARMA_COMPANY_PROGRAMS = ("annex_iii", "onshoring_plan", "mfn_pricing_agreement")
 PASS_THROUGH = ("entry_number", "line_number", "sku")
 SPI_SYNONYMS = {"S": "S", "S+": "S+", "USMCA": "S", "CUSMA": "UST", "UST": "UST", "10": "UST"}
 KNOWN_FIELDS = {
@@ -58,6 +68,7 @@ KNOWN_FIELDS = {
     "entry_date",
     "export_date",
     "loading_date",
+    "arrival_date",
     "value",
     "spi",
     "quantity",
@@ -74,6 +85,7 @@ KNOWN_FIELDS = {
     "producer",
     "remission_code",
     "semiconductor_end_use",
+    "pharma_company_program",
     "importing_country",
     *MONEY_FIELDS,
     *BOOL_FIELDS,
@@ -87,6 +99,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "importing_country": pl.String,
     "entry_ts": pl.Datetime("us"),
     "loading_ts": pl.Datetime("us"),
+    "arrival_ts": pl.Datetime("us"),
     "export_ts": pl.Datetime("us"),
     "value_cents": pl.Int64,
     "spi": pl.String,
@@ -114,6 +127,14 @@ SCHEMA: dict[str, pl.DataType] = {
     "remission_code": pl.String,
     "semiconductor_parameters_met": pl.Boolean,
     "not_a_vehicle_part": pl.Boolean,
+    "pharma_generic": pl.Boolean,
+    "uas_thermal_imaging": pl.Boolean,
+    "uas_component": pl.Boolean,
+    "bulk_container": pl.Boolean,
+    "civil_aircraft_gn6": pl.Boolean,
+    "pharmaceutical_use": pl.Boolean,
+    "no_metal_content": pl.Boolean,
+    "pharma_company_program": pl.String,
     "semiconductor_end_use": pl.String,
     "ad_rate_ppm": pl.Int64,
     "adcvd_cases": pl.List(pl.String),
@@ -232,7 +253,11 @@ def validate_row(row: Any) -> dict[str, Any]:
         raise FieldError(
             "entry_date", f"{row['entry_date']!r} is before 2025-01-01; the law here starts then"
         )
-    for field, key in (("loading_date", "loading_ts"), ("export_date", "export_ts")):
+    for field, key in (
+        ("loading_date", "loading_ts"),
+        ("export_date", "export_ts"),
+        ("arrival_date", "arrival_ts"),
+    ):
         out[key] = parse_et(row[field], field) if row.get(field) is not None else None
     if row.get("value") is None:
         raise FieldError("value", "missing (entered value in USD, or value for duty in CAD)")
@@ -304,6 +329,11 @@ def validate_row(row: Any) -> dict[str, Any]:
         allowed = ", ".join(SEMICONDUCTOR_END_USES)
         raise FieldError("semiconductor_end_use", f"{end_use!r} is not one of {allowed} (note 39(d))")
     out["semiconductor_end_use"] = end_use
+    program = row.get("pharma_company_program")
+    if program is not None and program not in PHARMA_COMPANY_PROGRAMS:
+        allowed = ", ".join(PHARMA_COMPANY_PROGRAMS)
+        raise FieldError("pharma_company_program", f"{program!r} is not one of {allowed} (note 40)")
+    out["pharma_company_program"] = program
     if out["importing_country"] == "CA" and out["spi"] in ("S", "S+"):
         raise FieldError(
             "spi", f"{spi!r} is a U.S. program; a CUSMA claim into Canada is UST (tariff treatment 10)"

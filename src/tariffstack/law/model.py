@@ -131,6 +131,7 @@ class Condition(Strict):
     fact_at_least: FieldBound | None = None
     loaded_before: str | None = None
     entered_before: str | None = None
+    not_arrived_before: str | None = None
     case_named: str | None = None
     any_of: list[Condition] | None = None
 
@@ -139,7 +140,7 @@ class Condition(Strict):
         set_keys = [k for k, v in self.__dict__.items() if v is not None]
         if len(set_keys) != 1:
             raise ValueError(f"a condition has exactly one key; got {set_keys or 'none'}")
-        for key in ("loaded_before", "entered_before"):
+        for key in ("loaded_before", "entered_before", "not_arrived_before"):
             if getattr(self, key) is not None:
                 parse_ts(getattr(self, key))
         return self
