@@ -54,7 +54,7 @@ def test_golden_cases_exist() -> None:
     names = [c["name"] for c in CASES]
     assert len(names) == len(set(names)), "golden case names must be unique"
     assert all(c.get("source") for c in CASES), "every golden case cites its source"
-    assert {f"GC0{i}" for i in range(1, 8)} | {"GC10", "GC15", "GC16", "GC25"} <= {
+    assert {f"GC0{i}" for i in range(1, 8)} | {"GC10", "GC15", "GC16", "GC20", "GC21", "GC22", "GC25"} <= {
         c["name"][:4] for c in CASES
     }
 

@@ -52,6 +52,7 @@ FACT_COLUMNS: dict[str, str] = {
     "civil_aircraft_gn6": "civil_aircraft_gn6",
     "pharmaceutical_use": "pharmaceutical_use",
     "no_metal_content": "no_metal_content",
+    "vehicle_or_aircraft_manufacturing_use": "vehicle_or_aircraft_manufacturing_use",
 }
 
 
