@@ -24,7 +24,7 @@ GOOD = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "valu
         ({"colour": "blue"}, "colour", "unknown field"),
         ({"steel_value": "200000"}, "steel_value", "exceeds the line value"),
         ({"quantity": 5}, "unit", "quantity needs its unit"),
-        ({"semiconductor_end_use": "gaming"}, "semiconductor_end_use", "'gaming' is not one of us_data_center"),
+        ({"semiconductor_end_use": "gaming"}, "semiconductor_end_use", "'gaming' is not one of us_data"),
         ({"pharma_company_program": "deal"}, "pharma_company_program", "'deal' is not one of annex_iii"),
         ({"no_metal_content": "yes"}, "no_metal_content", "'yes' must be true or false"),
         ({"arrival_date": "29 Sep"}, "arrival_date", "'29 Sep' is not a date"),
