@@ -71,3 +71,20 @@ def test_cases_as_one_batch_agree_with_alone(engine: Engine) -> None:
         alone = engine.calc([case["input"]])[0]
         assert _strip(together) == _strip(alone), case["name"]
         _check(case, together)
+
+
+def test_condition_sets_packed_into_several_words_give_the_same_results(
+    engine: Engine, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The law has more condition sets than one Int64 holds; packing 8 to a word must not change a result."""
+    import tariffstack.engine.compile as compile_module
+    import tariffstack.engine.evaluate as evaluate_module
+
+    rows = [c["input"] for c in CASES]
+    expected = engine.calc(rows)  # compiled with 62 bits to a word
+    assert len(engine.compiled.condition_sets) > 40
+    monkeypatch.setattr(compile_module, "BITS_PER_WORD", 8)
+    monkeypatch.setattr(evaluate_module, "BITS_PER_WORD", 8)
+    narrow = Engine(settings)
+    assert narrow.compiled.provisions["cond_word"].max() >= 5  # many words, not one
+    assert narrow.calc(rows) == expected

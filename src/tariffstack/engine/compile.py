@@ -30,6 +30,8 @@ from tariffstack.engine.money import percent_to_ppm
 from tariffstack.law.loader import Law
 from tariffstack.law.model import BaseKind, ListRef, Measure, parse_ts
 
+BITS_PER_WORD = 62  # condition-set bits per Int64 word (the sign bit and one spare are left unused)
+
 BEGINNING = datetime(1900, 1, 1)
 END = datetime(9999, 12, 31)
 BASE_KINDS = list(get_args(BaseKind))
@@ -197,20 +199,22 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                     compile_all(prov.conditions),
                     "; ".join(describe_condition(c) for c in prov.conditions),
                 )
-    # Provisions with the same conditions (e.g. every USMCA exemption) share one bit.
+    # Provisions with the same conditions (e.g. every USMCA exemption) share one bit; the bits are
+    # packed 62 to an Int64 word, as many words as the law needs.
     set_bits = {text: bit for bit, text in enumerate(dict.fromkeys(text for _, text in conditions.values()))}
-    if len(set_bits) > 62:
-        raise ValueError(f"{len(set_bits)} distinct condition sets; the evaluator packs at most 62")
     condition_sets = [next(e for e, t in conditions.values() if t == text) for text in set_bits]
     for row in prov_rows:
         cond = conditions.get(row["pid"])
-        row["cond_mask"] = 1 << set_bits[cond[1]] if cond else None
+        bit = set_bits[cond[1]] if cond else None
+        row["cond_word"] = bit // BITS_PER_WORD if bit is not None else None
+        row["cond_mask"] = 1 << (bit % BITS_PER_WORD) if bit is not None else None
     provisions = pl.DataFrame(
         prov_rows,
         schema_overrides={
             "pid": pl.Int64,
             "mid": pl.Int64,
             "hid": pl.Int64,
+            "cond_word": pl.Int64,
             "cond_mask": pl.Int64,
             "deemed_ppm": pl.Int64,
         },

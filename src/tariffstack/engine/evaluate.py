@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tariffstack.engine.compile import BASE_KINDS, CompiledLaw
+from tariffstack.engine.compile import BASE_KINDS, BITS_PER_WORD, CompiledLaw
 from tariffstack.engine.money import ad_valorem_cents, specific_cents
 from tariffstack.hts.store import Store
 
@@ -233,15 +233,32 @@ def _condition_columns(law: CompiledLaw) -> set[str]:
     return {name for expr, _ in law.conditions.values() for name in expr.meta.root_names()}
 
 
-def _condition_bits(facts: pl.DataFrame, law: CompiledLaw) -> pl.Expr:
-    """Every distinct condition set evaluated once per line, packed into one Int64 (bit = set)."""
-    if not law.condition_sets:
-        return pl.lit(0, dtype=pl.Int64)
-    bits = [
-        pl.when(expr).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(pl.lit(0, dtype=pl.Int64))
-        for bit, expr in enumerate(law.condition_sets)
-    ]
-    return pl.sum_horizontal(bits)
+def _word_count(law: CompiledLaw) -> int:
+    return max(1, -(-len(law.condition_sets) // BITS_PER_WORD))
+
+
+def _condition_words(law: CompiledLaw) -> list[pl.Expr]:
+    """Every distinct condition set evaluated once per line, packed into Int64 words
+    (``cond_bits_0``, ``cond_bits_1``, ...; bit = set number modulo 62)."""
+    words = []
+    for word in range(_word_count(law)):
+        sets = law.condition_sets[word * BITS_PER_WORD : (word + 1) * BITS_PER_WORD]
+        bits = [
+            pl.when(expr).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(pl.lit(0, dtype=pl.Int64))
+            for bit, expr in enumerate(sets)
+        ]
+        words.append(
+            (pl.sum_horizontal(bits) if bits else pl.lit(0, dtype=pl.Int64)).alias(f"cond_bits_{word}")
+        )
+    return words
+
+
+def _condition_ok(n_words: int) -> pl.Expr:
+    """A pair meets its provision's conditions when the provision has none, or its bit is set."""
+    bits = pl.col("cond_bits_0")
+    for word in range(1, n_words):
+        bits = pl.when(pl.col("cond_word") == word).then(pl.col(f"cond_bits_{word}")).otherwise(bits)
+    return pl.col("cond_mask").is_null() | ((bits & pl.col("cond_mask")) != 0)
 
 
 def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
@@ -257,8 +274,8 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         "value_cents",
         *BASE_COLUMNS.values(),
         *FORMULA_COLUMNS,
+        *_condition_words(law),
         epoch=law.breakpoints.search_sorted(facts["entry_ts"], side="right").cast(pl.Int64),
-        cond_bits=_condition_bits(facts, law),
     )
     by_epoch = law.epoch_rates.join(
         law.provisions.select(
@@ -269,6 +286,7 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
             "is_deposit",
             "base_code",
             "base_required",
+            "cond_word",
             "cond_mask",
             "deemed_ppm",
         ),
@@ -279,7 +297,7 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
         .with_columns(pe=_key("pid", "epoch"))
         .join(by_epoch.drop("pid", "epoch"), on="pe")
     )
-    cond_ok = pl.col("cond_mask").is_null() | ((pl.col("cond_bits") & pl.col("cond_mask")) != 0)
+    cond_ok = _condition_ok(_word_count(law))
     base = pl.col("value_cents")
     missing = pl.lit(False)
     for kind, column in BASE_COLUMNS.items():
