@@ -161,6 +161,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
         for order, prov in enumerate(measure.provisions):
             pid += 1
             hid = hids.setdefault((measure.id, prov.heading), len(hids))
+            share = prov.base.deemed_minimum or prov.base.us_content_cap  # a share of the value, if any
             prov_rows.append(
                 {
                     "pid": pid,
@@ -177,9 +178,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                     "base_kind": prov.base.kind,
                     "base_code": BASE_KINDS.index(prov.base.kind),
                     "base_required": prov.base.if_missing == "error",
-                    "deemed_ppm": percent_to_ppm(prov.base.deemed_minimum)
-                    if prov.base.deemed_minimum
-                    else None,
+                    "share_ppm": percent_to_ppm(share) if share else None,
                     "reporting_order": measure.reporting_order * 1000 + order,
                     "authority": measure.authority,
                     "void": measure.void_after_ruling is not None,
@@ -216,7 +215,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
             "hid": pl.Int64,
             "cond_word": pl.Int64,
             "cond_mask": pl.Int64,
-            "deemed_ppm": pl.Int64,
+            "share_ppm": pl.Int64,
         },
     )
     exc_rows = [

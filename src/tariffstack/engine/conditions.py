@@ -53,6 +53,7 @@ FACT_COLUMNS: dict[str, str] = {
     "pharmaceutical_use": "pharmaceutical_use",
     "no_metal_content": "no_metal_content",
     "vehicle_or_aircraft_manufacturing_use": "vehicle_or_aircraft_manufacturing_use",
+    "equipment_manufacturing_use": "equipment_manufacturing_use",
 }
 
 

@@ -288,7 +288,7 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
             "base_required",
             "cond_word",
             "cond_mask",
-            "deemed_ppm",
+            "share_ppm",
         ),
         on="pid",
     ).with_columns(pe=_key("pid", "epoch"))
@@ -313,9 +313,13 @@ def _status_and_base(pairs: pl.DataFrame, valid: pl.DataFrame, law: CompiledLaw)
     missing = pl.when(is_non_us).then(pl.col("us_content_value_cents").is_null()).otherwise(missing)
     # Canada's motor-vehicle surtax: A − B, B the larger of the deemed share and the content claimed.
     is_a_less_b = pl.col("base_code") == BASE_KINDS.index("value_less_ca_mx_content")
-    deemed = ad_valorem_cents(pl.col("value_cents"), pl.col("deemed_ppm").fill_null(0))
+    deemed = ad_valorem_cents(pl.col("value_cents"), pl.col("share_ppm").fill_null(0))
     b_value = pl.max_horizontal(deemed, pl.col("ca_mx_content_value_cents").fill_null(0))
     base = pl.when(is_a_less_b).then(pl.col("value_cents") - b_value).otherwise(base)
+    # 9903.82.20: the value less the U.S. content, which counts only up to a share of the value.
+    is_capped = pl.col("base_code") == BASE_KINDS.index("value_less_capped_us_content")
+    us_counted = pl.min_horizontal(pl.col("us_content_value_cents").fill_null(0), deemed)
+    base = pl.when(is_capped).then(pl.col("value_cents") - us_counted).otherwise(base)
     status = (
         pl.when(~pl.col("in_force"))
         .then(pl.lit("out_of_period", dtype=STATUS))

@@ -47,6 +47,7 @@ BOOL_FIELDS = (
     "pharmaceutical_use",
     "no_metal_content",
     "vehicle_or_aircraft_manufacturing_use",
+    "equipment_manufacturing_use",
 )
 # Note 39(d) end uses that take a semiconductor article out of heading 9903.79.01 (headings .03-.09).
 SEMICONDUCTOR_END_USES = (
@@ -136,6 +137,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "pharmaceutical_use": pl.Boolean,
     "no_metal_content": pl.Boolean,
     "vehicle_or_aircraft_manufacturing_use": pl.Boolean,
+    "equipment_manufacturing_use": pl.Boolean,
     "pharma_company_program": pl.String,
     "semiconductor_end_use": pl.String,
     "ad_rate_ppm": pl.Int64,

@@ -26,6 +26,7 @@ BaseKind = Literal[
     "us_content_value",
     "non_us_content_value",
     "value_less_ca_mx_content",
+    "value_less_capped_us_content",
 ]
 
 
@@ -151,19 +152,27 @@ class Base(Strict):
 
     ``value_less_ca_mx_content`` is the A − B formula of Canada's motor-vehicle surtax: the value
     less the Canadian/Mexican content claimed, or less ``deemed_minimum`` of the value when the
-    claim is smaller or absent.
+    claim is smaller or absent. ``value_less_capped_us_content`` is the value less the U.S. content,
+    the U.S. content counting only up to ``us_content_cap`` of the value (9903.82.20: 25% on the
+    non-U.S. content plus any U.S. content above 40%).
     """
 
     kind: BaseKind = "value"
     if_missing: Literal["value", "error"] = "value"
     deemed_minimum: str | None = None
+    us_content_cap: str | None = None
 
     @model_validator(mode="after")
-    def _deemed(self) -> Base:
-        if (self.kind == "value_less_ca_mx_content") != (self.deemed_minimum is not None):
-            raise ValueError("deemed_minimum goes with kind value_less_ca_mx_content, and only with it")
-        if self.deemed_minimum is not None and not re.match(r"^\d+(\.\d+)?%$", self.deemed_minimum):
-            raise ValueError(f"deemed_minimum {self.deemed_minimum!r} must be a percentage like '15%'")
+    def _shares(self) -> Base:
+        for key, kind in (
+            ("deemed_minimum", "value_less_ca_mx_content"),
+            ("us_content_cap", "value_less_capped_us_content"),
+        ):
+            value = getattr(self, key)
+            if (self.kind == kind) != (value is not None):
+                raise ValueError(f"{key} goes with kind {kind}, and only with it")
+            if value is not None and not re.match(r"^\d+(\.\d+)?%$", value):
+                raise ValueError(f"{key} {value!r} must be a percentage like '15%'")
         return self
 
 
