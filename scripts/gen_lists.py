@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 from derivative_lists import aluminum_lists, steel_lists
-from lists_2026 import pharma_lists, s122_lists, s338_aircraft_list, s338_lists
+from lists_2026 import pharma_lists, s122_lists, s122_more_lists, s338_aircraft_list, s338_lists
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "tariffstack" / "jurisdictions"
 _CODE = re.compile(r"^\d{4}(\.\d{2}){0,2}(\.?\d{2})?$")
@@ -465,6 +465,7 @@ def main() -> None:
         steel_lists(data)
         + aluminum_lists(data)
         + s122_lists(data)
+        + s122_more_lists(data)
         + s338_lists(data)
         + s338_aircraft_list(data)
         + pharma_lists(data)

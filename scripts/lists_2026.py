@@ -6,6 +6,7 @@ Each function returns ``(name, rows, provenance)`` for ``gen_lists._write``.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 Rows = list[tuple[str, str]]
@@ -61,6 +62,55 @@ def s122_lists(data: Path) -> list[tuple[str, Rows, dict]]:
                 f"9031.49.70, which the note does not list; {len(mine - theirs)} of these codes are not in it.",
             },
         )
+    ]
+
+
+def s122_more_lists(data: Path) -> list[tuple[str, Rows, dict]]:
+    """Notes 2(aa)(iii) (particular articles, 9903.03.04) and 2(aa)(iv) (civil aircraft, 9903.03.05)."""
+    notes = data / "us_notes" / "chapter99_2026_rev_6.txt"
+    lines = notes.read_text(encoding="latin-1").split("\n")
+    block = lines[15088:15118]  # lines 15089-15118; a code may follow "subheading" on the next line
+    codes = re.findall(r"subheading\s+(\d{4}\.\d{2}\.\d{2})", " ".join(block))
+    particular = [
+        (
+            code.replace(".", ""),
+            f"{notes.name}:{15089 + next(i for i, line in enumerate(block) if code in line)}",
+        )
+        for code in codes
+    ]
+    aircraft = grid_codes(notes, 15127, 15262)
+    common = {
+        "instrument": "Proclamation 11012 of Feb 20, 2026, Imposing a Temporary Import Surcharge, Annex I",
+        "url": S122_URL,
+        "confidence": "H",
+    }
+    return [
+        (
+            "s122_particular_articles",
+            particular,
+            {
+                "title": "Section 122 surcharge: subheadings of the particular articles of note 2(aa)(iii) (heading "
+                "9903.03.04; only the article described, e.g. etrogs, acai, goods for religious purposes)",
+                **common,
+                "citation": "heading 9903.03.04; note 2(aa)(iii)(1)-(11)",
+                "generated_by": "scripts/lists_2026.py (s122_more_lists: 'subheading NNNN.NN.NN', lines 15089-15118)",
+                "source": "shared/data/us_notes/chapter99_2026_rev_6.txt lines 15089-15118",
+                "cross_check": f"{len(particular)} subheadings, one per particular article (11 in the note).",
+            },
+        ),
+        (
+            "s122_civil_aircraft",
+            aircraft,
+            {
+                "title": "Section 122 surcharge: civil aircraft provisions of note 2(aa)(iv) (heading 9903.03.05, "
+                "general note 6 goods only)",
+                **common,
+                "citation": "heading 9903.03.05; note 2(aa)(iv)",
+                "generated_by": "scripts/lists_2026.py (grid_codes, chapter 99 notes lines 15127-15262)",
+                "source": "shared/data/us_notes/chapter99_2026_rev_6.txt lines 15127-15262",
+                "cross_check": f"{len(aircraft)} codes, the count of note 2(aa)(iv) in HTSUS 2026 Rev 6 (546).",
+            },
+        ),
     ]
 
 

@@ -54,6 +54,7 @@ FACT_COLUMNS: dict[str, str] = {
     "no_metal_content": "no_metal_content",
     "vehicle_or_aircraft_manufacturing_use": "vehicle_or_aircraft_manufacturing_use",
     "equipment_manufacturing_use": "equipment_manufacturing_use",
+    "particular_article": "particular_article",
 }
 
 

@@ -48,6 +48,7 @@ BOOL_FIELDS = (
     "no_metal_content",
     "vehicle_or_aircraft_manufacturing_use",
     "equipment_manufacturing_use",
+    "particular_article",
 )
 # Note 39(d) end uses that take a semiconductor article out of heading 9903.79.01 (headings .03-.09).
 SEMICONDUCTOR_END_USES = (
@@ -138,6 +139,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "no_metal_content": pl.Boolean,
     "vehicle_or_aircraft_manufacturing_use": pl.Boolean,
     "equipment_manufacturing_use": pl.Boolean,
+    "particular_article": pl.Boolean,
     "pharma_company_program": pl.String,
     "semiconductor_end_use": pl.String,
     "ad_rate_ppm": pl.Int64,
