@@ -318,6 +318,21 @@ def main() -> None:
                 "cross_check": check,
             },
         )
+    motorcycle = [row for row in sections["s232_2026_annex_1b"][0] if row[0].startswith(("84", "85", "87"))]
+    _write(
+        "us",
+        "s232_2026_motorcycle_parts",
+        list(dict(motorcycle).items()),
+        {
+            "title": "Section 232 metals 2026: annex I-B codes in chapters 84, 85 and 87, which heading 9903.82.13 "
+            "(parts for manufacturing motorcycles) can cover",
+            **annex_common,
+            "citation": "heading 9903.82.13; note 16(g); Annex II note (motorcycle parts of Annex I-B)",
+            "generated_by": "scripts/gen_lists.py (Annex I-B codes in chapters 84, 85, 87)",
+            "source": "shared/data/us_notes/s232_annexes_2026_text.txt lines 203-512",
+            "cross_check": "Derived from the Annex I-B list; from Jun 8, 2026 the same rule reads on the Rev 10 lists.",
+        },
+    )
     low_metal = [
         row
         for row in sections["s232_2026_annex_1b"][0] + sections["s232_2026_annex_3"][0]

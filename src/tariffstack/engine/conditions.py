@@ -55,6 +55,9 @@ FACT_COLUMNS: dict[str, str] = {
     "vehicle_or_aircraft_manufacturing_use": "vehicle_or_aircraft_manufacturing_use",
     "equipment_manufacturing_use": "equipment_manufacturing_use",
     "particular_article": "particular_article",
+    "motorcycle_manufacturing_use": "motorcycle_manufacturing_use",
+    "us_origin_api": "us_origin_api",
+    "pharma_research_use": "pharma_research_use",
 }
 
 

@@ -49,6 +49,9 @@ BOOL_FIELDS = (
     "vehicle_or_aircraft_manufacturing_use",
     "equipment_manufacturing_use",
     "particular_article",
+    "motorcycle_manufacturing_use",
+    "us_origin_api",
+    "pharma_research_use",
 )
 # Note 39(d) end uses that take a semiconductor article out of heading 9903.79.01 (headings .03-.09).
 SEMICONDUCTOR_END_USES = (
@@ -140,6 +143,9 @@ SCHEMA: dict[str, pl.DataType] = {
     "vehicle_or_aircraft_manufacturing_use": pl.Boolean,
     "equipment_manufacturing_use": pl.Boolean,
     "particular_article": pl.Boolean,
+    "motorcycle_manufacturing_use": pl.Boolean,
+    "us_origin_api": pl.Boolean,
+    "pharma_research_use": pl.Boolean,
     "pharma_company_program": pl.String,
     "semiconductor_end_use": pl.String,
     "ad_rate_ppm": pl.Int64,
