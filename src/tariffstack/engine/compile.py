@@ -200,8 +200,11 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
                 )
     # Provisions with the same conditions (e.g. every USMCA exemption) share one bit; the bits are
     # packed 62 to an Int64 word, as many words as the law needs.
-    set_bits = {text: bit for bit, text in enumerate(dict.fromkeys(text for _, text in conditions.values()))}
-    condition_sets = [next(e for e, t in conditions.values() if t == text) for text in set_bits]
+    sets: dict[str, pl.Expr] = {}
+    for expr, text in conditions.values():
+        sets.setdefault(text, expr)
+    set_bits = {text: bit for bit, text in enumerate(sets)}
+    condition_sets = list(sets.values())
     for row in prov_rows:
         cond = conditions.get(row["pid"])
         bit = set_bits[cond[1]] if cond else None

@@ -11,9 +11,11 @@ from functools import reduce
 
 import polars as pl
 
+from tariffstack.io.entry import BOOL_FIELDS, ENUM_FIELDS
 from tariffstack.law.model import Condition, parse_ts
 
-# Entry-line facts a condition may name, with their column in the evaluation frame.
+# Entry-line facts a condition may name, with their column in the evaluation frame (every boolean and
+# closed-vocabulary input field under its own name).
 FACT_COLUMNS: dict[str, str] = {
     "spi": "spi",
     "origin": "origin",
@@ -25,11 +27,6 @@ FACT_COLUMNS: dict[str, str] = {
     "us_content_value": "us_content_value_cents",
     "metal_weight_share": "metal_weight_share",
     "vehicle_age_years": "vehicle_age_years",
-    "commerce_approved_us_content": "commerce_approved_us_content",
-    "commerce_approved_quantity": "commerce_approved_quantity",
-    "transshipment_determined": "transshipment_determined",
-    "donation": "donation",
-    "informational_material": "informational_material",
     "loading_date": "loading_ts",
     "arrival_date": "arrival_ts",
     "ad_rate": "ad_rate_ppm",
@@ -37,27 +34,8 @@ FACT_COLUMNS: dict[str, str] = {
     "producer": "producer",
     "ca_mx_content_value": "ca_mx_content_value_cents",
     "remission_code": "remission_code",
-    "oem_original_equipment": "oem_original_equipment",
-    "campobello_resident_personal_use": "campobello_resident_personal_use",
-    "import_for_reexport_permit": "import_for_reexport_permit",
     "export_date": "export_ts",
-    "semiconductor_parameters_met": "semiconductor_parameters_met",
-    "semiconductor_end_use": "semiconductor_end_use",
-    "not_a_vehicle_part": "not_a_vehicle_part",
-    "pharma_generic": "pharma_generic",
-    "pharma_company_program": "pharma_company_program",
-    "uas_thermal_imaging": "uas_thermal_imaging",
-    "uas_component": "uas_component",
-    "bulk_container": "bulk_container",
-    "civil_aircraft_gn6": "civil_aircraft_gn6",
-    "pharmaceutical_use": "pharmaceutical_use",
-    "no_metal_content": "no_metal_content",
-    "vehicle_or_aircraft_manufacturing_use": "vehicle_or_aircraft_manufacturing_use",
-    "equipment_manufacturing_use": "equipment_manufacturing_use",
-    "particular_article": "particular_article",
-    "motorcycle_manufacturing_use": "motorcycle_manufacturing_use",
-    "us_origin_api": "us_origin_api",
-    "pharma_research_use": "pharma_research_use",
+    **{field: field for field in (*BOOL_FIELDS, *ENUM_FIELDS)},
 }
 
 

@@ -66,6 +66,11 @@ SEMICONDUCTOR_END_USES = (
 # Company programs of the pharmaceuticals proclamation (note 40): Annex III companies (dutiable from
 # Jul 31, 2026), approved onshoring plans (heading 9903.04.64), MFN-pricing agreements (9903.04.65).
 PHARMA_COMPANY_PROGRAMS = ("annex_iii", "onshoring_plan", "mfn_pricing_agreement")
+# Fields whose value must be one of a closed set, with the legal text that defines the set.
+ENUM_FIELDS = {
+    "semiconductor_end_use": (SEMICONDUCTOR_END_USES, "note 39(d)"),
+    "pharma_company_program": (PHARMA_COMPANY_PROGRAMS, "note 40"),
+}
 PASS_THROUGH = ("entry_number", "line_number", "sku")
 SPI_SYNONYMS = {"S": "S", "S+": "S+", "USMCA": "S", "CUSMA": "UST", "UST": "UST", "10": "UST"}
 KNOWN_FIELDS = {
@@ -90,9 +95,8 @@ KNOWN_FIELDS = {
     "adcvd_cases",
     "producer",
     "remission_code",
-    "semiconductor_end_use",
-    "pharma_company_program",
     "importing_country",
+    *ENUM_FIELDS,
     *MONEY_FIELDS,
     *BOOL_FIELDS,
     *PASS_THROUGH,
@@ -122,32 +126,9 @@ SCHEMA: dict[str, pl.DataType] = {
     "melt_country": pl.String,
     "smelt_country": pl.String,
     "vehicle_age_years": pl.Float64,
-    "commerce_approved_us_content": pl.Boolean,
-    "commerce_approved_quantity": pl.Boolean,
-    "transshipment_determined": pl.Boolean,
-    "donation": pl.Boolean,
-    "informational_material": pl.Boolean,
-    "oem_original_equipment": pl.Boolean,
-    "campobello_resident_personal_use": pl.Boolean,
-    "import_for_reexport_permit": pl.Boolean,
     "remission_code": pl.String,
-    "semiconductor_parameters_met": pl.Boolean,
-    "not_a_vehicle_part": pl.Boolean,
-    "pharma_generic": pl.Boolean,
-    "uas_thermal_imaging": pl.Boolean,
-    "uas_component": pl.Boolean,
-    "bulk_container": pl.Boolean,
-    "civil_aircraft_gn6": pl.Boolean,
-    "pharmaceutical_use": pl.Boolean,
-    "no_metal_content": pl.Boolean,
-    "vehicle_or_aircraft_manufacturing_use": pl.Boolean,
-    "equipment_manufacturing_use": pl.Boolean,
-    "particular_article": pl.Boolean,
-    "motorcycle_manufacturing_use": pl.Boolean,
-    "us_origin_api": pl.Boolean,
-    "pharma_research_use": pl.Boolean,
-    "pharma_company_program": pl.String,
-    "semiconductor_end_use": pl.String,
+    **dict.fromkeys(BOOL_FIELDS, pl.Boolean),
+    **dict.fromkeys(ENUM_FIELDS, pl.String),
     "ad_rate_ppm": pl.Int64,
     "adcvd_cases": pl.List(pl.String),
     "producer": pl.String,
@@ -336,16 +317,11 @@ def validate_row(row: Any) -> dict[str, Any]:
     if code is not None and (not isinstance(code, str) or not _REMISSION.match(code.strip())):
         raise FieldError("remission_code", f"{code!r} is not a CBSA special authority code like 25-0466C")
     out["remission_code"] = code.strip() if code else None
-    end_use = row.get("semiconductor_end_use")
-    if end_use is not None and end_use not in SEMICONDUCTOR_END_USES:
-        allowed = ", ".join(SEMICONDUCTOR_END_USES)
-        raise FieldError("semiconductor_end_use", f"{end_use!r} is not one of {allowed} (note 39(d))")
-    out["semiconductor_end_use"] = end_use
-    program = row.get("pharma_company_program")
-    if program is not None and program not in PHARMA_COMPANY_PROGRAMS:
-        allowed = ", ".join(PHARMA_COMPANY_PROGRAMS)
-        raise FieldError("pharma_company_program", f"{program!r} is not one of {allowed} (note 40)")
-    out["pharma_company_program"] = program
+    for field, (allowed, source) in ENUM_FIELDS.items():
+        value = row.get(field)
+        if value is not None and value not in allowed:
+            raise FieldError(field, f"{value!r} is not one of {', '.join(allowed)} ({source})")
+        out[field] = value
     if out["importing_country"] == "CA" and out["spi"] in ("S", "S+"):
         raise FieldError(
             "spi", f"{spi!r} is a U.S. program; a CUSMA claim into Canada is UST (tariff treatment 10)"
