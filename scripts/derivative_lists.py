@@ -20,12 +20,12 @@ import json
 import re
 from pathlib import Path
 
+from list_text import Rows
+
 _DOTTED = re.compile(r"(?<![\d.])(\d{4}\.\d{2}(?:\.\d{2,4})?)(?![\d.]*\d)")
 FR_AUG18 = "FR-2025-15819-bis-inclusions.txt"
 FR_URL = "https://www.federalregister.gov/d/2025-15819"
 STEEL_ARTICLES_CH73 = ("7301.10", "7302.10", "7302.40", "7302.90", "7304", "7305", "7306")
-
-Rows = list[tuple[str, str]]
 
 
 def dotted_codes(path: Path, first: int, last: int, encoding: str) -> Rows:

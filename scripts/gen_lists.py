@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 from derivative_lists import aluminum_lists, steel_lists
+from list_text import CODE, note_codes
 from lists_2026 import pharma_lists, s122_lists, s122_more_lists, s338_aircraft_list, s338_lists
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "tariffstack" / "jurisdictions"
-_CODE = re.compile(r"^\d{4}(\.\d{2}){0,2}(\.?\d{2})?$")
 _LEADING_LABEL = re.compile(r"^(Steel|Aluminum|Copper)( Articles| Derivatives)?\s+")
 
 
@@ -50,25 +50,13 @@ def annex_codes(text_path: Path, first_line: int, last_line: int) -> list[tuple[
     for number in range(first_line, last_line + 1):
         line = _LEADING_LABEL.sub("", lines[number - 1].strip())
         tokens = line.split()
-        if not tokens or not all(_CODE.match(t) for t in tokens):
+        if not tokens or not all(CODE.match(t) for t in tokens):
             continue
         for token in tokens:
             code = token.replace(".", "")
             if code not in seen:
                 seen.add(code)
                 rows.append((code, f"{text_path.name}:{number}"))
-    return rows
-
-
-def note_codes(text_path: Path, first_line: int, last_line: int) -> list[tuple[str, str]]:
-    """Codes from lines of the Chapter 99 notes text that hold only codes (a note's list grid)."""
-    rows: list[tuple[str, str]] = []
-    lines = text_path.read_text(encoding="latin-1").split("\n")
-    for number in range(first_line, last_line + 1):
-        tokens = lines[number - 1].split()
-        if not tokens or not all(_CODE.match(t) for t in tokens):
-            continue
-        rows.extend((t.replace(".", ""), f"{text_path.name}:{number}") for t in tokens)
     return rows
 
 

@@ -9,7 +9,8 @@ import csv
 import re
 from pathlib import Path
 
-Rows = list[tuple[str, str]]
+from list_text import Rows, note_codes
+
 S122_URL = (
     "https://www.whitehouse.gov/presidential-actions/2026/02/"
     "imposing-a-temporary-import-surcharge-to-address-fundamental-international-payments-problems/"
@@ -20,25 +21,10 @@ S338_URL = (
 )
 
 
-def grid_codes(text_path: Path, first: int, last: int) -> Rows:
-    """Codes from the lines of a chapter 99 note that hold only codes (a list grid).
-
-    The PDF text sometimes runs a page's running head into the first grid line
-    ("U.S. Notes (con.)   2714.10.00 ..."); that label is dropped before the line is read.
-    """
-    rows: Rows = []
-    lines = text_path.read_text(encoding="latin-1").split("\n")
-    for number in range(first, last + 1):
-        tokens = lines[number - 1].replace("U.S. Notes (con.)", "").split()
-        if tokens and all(t.replace(".", "").isdigit() and len(t.replace(".", "")) >= 8 for t in tokens):
-            rows.extend((t.replace(".", ""), f"{text_path.name}:{number}") for t in tokens)
-    return rows
-
-
 def s122_lists(data: Path) -> list[tuple[str, Rows, dict]]:
     """Note 2(aa)(ii): the annex products exempt from the Section 122 surcharge (heading 9903.03.03)."""
     notes = data / "us_notes" / "chapter99_2026_rev_6.txt"
-    rows = grid_codes(notes, 14829, 15087)
+    rows = note_codes(notes, 14829, 15087)
     budgetlab = data / "lists" / "budgetlab" / "s122_exempt_products.csv"
     with budgetlab.open(encoding="utf-8", newline="") as handle:
         theirs = {row[0].replace(".", "").strip() for row in list(csv.reader(handle))[1:] if row}
@@ -53,7 +39,7 @@ def s122_lists(data: Path) -> list[tuple[str, Rows, dict]]:
                 "Address Fundamental International Payments Problems, Annex I para. 2",
                 "citation": "Proc. 11012 cl. 1-2; HTSUS ch. 99 subch. III note 2(aa)(ii)",
                 "url": S122_URL,
-                "generated_by": "scripts/lists_2026.py (grid_codes, chapter 99 notes lines 14829-15087)",
+                "generated_by": "scripts/lists_2026.py (note_codes, chapter 99 notes lines 14829-15087)",
                 "source": "shared/data/us_notes/chapter99_2026_rev_6.txt lines 14829-15087",
                 "confidence": "H",
                 "cross_check": f"{len(rows)} codes ({len(mine)} distinct), incl. energy of chapter 27 and potash "
@@ -78,7 +64,7 @@ def s122_more_lists(data: Path) -> list[tuple[str, Rows, dict]]:
         )
         for code in codes
     ]
-    aircraft = grid_codes(notes, 15127, 15262)
+    aircraft = note_codes(notes, 15127, 15262)
     common = {
         "instrument": "Proclamation 11012 of Feb 20, 2026, Imposing a Temporary Import Surcharge, Annex I",
         "url": S122_URL,
@@ -106,7 +92,7 @@ def s122_more_lists(data: Path) -> list[tuple[str, Rows, dict]]:
                 "general note 6 goods only)",
                 **common,
                 "citation": "heading 9903.03.05; note 2(aa)(iv)",
-                "generated_by": "scripts/lists_2026.py (grid_codes, chapter 99 notes lines 15127-15262)",
+                "generated_by": "scripts/lists_2026.py (note_codes, chapter 99 notes lines 15127-15262)",
                 "source": "shared/data/us_notes/chapter99_2026_rev_6.txt lines 15127-15262",
                 "cross_check": f"{len(aircraft)} codes, the count of note 2(aa)(iv) in HTSUS 2026 Rev 6 (546).",
             },
