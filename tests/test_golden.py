@@ -78,13 +78,13 @@ def test_condition_sets_packed_into_several_words_give_the_same_results(
 ) -> None:
     """The law has more condition sets than one Int64 holds; packing 8 to a word must not change a result."""
     import tariffstack.engine.compile as compile_module
-    import tariffstack.engine.evaluate as evaluate_module
+    import tariffstack.engine.keys as keys_module
 
     rows = [c["input"] for c in CASES]
     expected = engine.calc(rows)  # compiled with 62 bits to a word
     assert len(engine.compiled.condition_sets) > 40
     monkeypatch.setattr(compile_module, "BITS_PER_WORD", 8)
-    monkeypatch.setattr(evaluate_module, "BITS_PER_WORD", 8)
+    monkeypatch.setattr(keys_module, "BITS_PER_WORD", 8)
     narrow = Engine(settings)
     assert narrow.compiled.provisions["cond_word"].max() >= 5  # many words, not one
     assert narrow.calc(rows) == expected

@@ -32,6 +32,7 @@ from tariffstack.law.model import BaseKind, ListRef, Measure, parse_ts
 
 BITS_PER_WORD = 62  # condition-set bits per Int64 word (the sign bit and one spare are left unused)
 
+KEY_SPACE = 1 << 20  # ids paired with a small id (provision, heading, epoch) stay below this
 BEGINNING = datetime(1900, 1, 1)
 END = datetime(9999, 12, 31)
 BASE_KINDS = list(get_args(BaseKind))
@@ -53,6 +54,8 @@ class CompiledLaw:
     breakpoints: pl.Series
     epoch_rates: pl.DataFrame
     rule_epochs: pl.DataFrame
+    by_epoch: pl.DataFrame  # epoch_rates with the provision columns the evaluator needs, keyed ``pe``
+    rule_sides: pl.DataFrame  # (pe, rule_idx, winner): the sides of the acting rules, per epoch in force
 
 
 def _epochs(rates: pl.DataFrame, rules: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
@@ -239,7 +242,37 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
         )
     )
     breakpoints, epoch_rates, rule_epochs = _epochs(rates, rules)
+    by_epoch = epoch_rates.join(
+        provisions.select(
+            "pid",
+            "mid",
+            "hid",
+            "is_duty",
+            "is_deposit",
+            "base_code",
+            "base_required",
+            "cond_word",
+            "cond_mask",
+            "share_ppm",
+        ),
+        on="pid",
+    ).select(
+        (pl.col("pid") * KEY_SPACE + pl.col("epoch")).alias("pe"),
+        *("rate_idx", "in_force", "ppm", "top_up_ppm", "mid", "hid", "is_duty", "is_deposit"),
+        *("base_code", "base_required", "cond_word", "cond_mask", "share_ppm"),
+    )
+    acting = rules.filter(pl.col("effect") != "add").select("rule_idx")
+    rule_sides = pl.concat(
+        [
+            side.join(acting, on="rule_idx")
+            .join(rule_epochs, on="rule_idx")
+            .select(pe=pl.col("pid") * KEY_SPACE + pl.col("epoch"), rule_idx="rule_idx", winner=pl.lit(won))
+            for side, won in ((winners, True), (losers, False))
+        ]
+    )
     return CompiledLaw(
+        by_epoch=by_epoch,
+        rule_sides=rule_sides,
         breakpoints=breakpoints,
         epoch_rates=epoch_rates,
         rule_epochs=rule_epochs,

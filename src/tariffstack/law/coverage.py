@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from tariffstack.engine.compile import compile_law
-from tariffstack.engine.evaluate import _candidates
+from tariffstack.engine.stack import candidates
 from tariffstack.hts.store import Store
 from tariffstack.law.loader import Law
 from tariffstack.law.model import ListRef
@@ -45,7 +45,7 @@ def lines_in_scope(law: Law, store: Store, day: date, origin: str = "CA") -> dic
             "importing_country": ["US"] * len(codes),
         }
     )
-    pairs = _candidates(frame, compiled).join(compiled.provisions.select("pid", "measure_id"), on="pid")
+    pairs = candidates(frame, compiled).join(compiled.provisions.select("pid", "measure_id"), on="pid")
     counts = pairs.group_by("measure_id").agg(pl.col("line_id").n_unique().alias("n"))
     return dict(counts.iter_rows())
 

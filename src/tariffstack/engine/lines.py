@@ -1,0 +1,109 @@
+"""Per-line arithmetic on a broadcast stack: each applied provision's base from the line's own
+value and content, the precedence rules where a key needs them, and the amounts.
+
+Precedence runs only on the lines of keys where some rule has a winner and a loser applied (see
+:func:`tariffstack.engine.stack.keys_with_rules`): a remainder rule leaves the loser the value
+after the winners' bases, and whether that remainder is positive is a fact of the line.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tariffstack.engine.compile import BASE_KINDS, CompiledLaw
+from tariffstack.engine.keys import BASE_COLUMNS
+from tariffstack.engine.money import ad_valorem_cents
+from tariffstack.engine.stack import STATUS
+
+RULE_COLUMNS = {
+    "rule_idx": pl.Int64,
+    "winner_pid": pl.Int64,
+    "remainder_rule_idx": pl.Int64,
+    "remainder_winner_pid": pl.Int64,
+    "remit_rule_idx": pl.Int64,
+}
+
+
+def with_bases(rows: pl.DataFrame) -> pl.DataFrame:
+    """``base_cents`` and ``base_missing`` of each (line, provision) row, by the provision's base kind."""
+    base = pl.col("value_cents")
+    missing = pl.lit(False)
+    for kind, column in BASE_COLUMNS.items():
+        is_kind = pl.col("base_code") == BASE_KINDS.index(kind)
+        base = pl.when(is_kind).then(pl.col(column).fill_null(pl.col("value_cents"))).otherwise(base)
+        missing = pl.when(is_kind).then(pl.col(column).is_null()).otherwise(missing)
+    is_non_us = pl.col("base_code") == BASE_KINDS.index("non_us_content_value")
+    base = (
+        pl.when(is_non_us)
+        .then(pl.col("value_cents") - pl.col("us_content_value_cents").fill_null(0))
+        .otherwise(base)
+    )
+    missing = pl.when(is_non_us).then(pl.col("us_content_value_cents").is_null()).otherwise(missing)
+    # Canada's motor-vehicle surtax: A − B, B the larger of the deemed share and the content claimed.
+    is_a_less_b = pl.col("base_code") == BASE_KINDS.index("value_less_ca_mx_content")
+    deemed = ad_valorem_cents(pl.col("value_cents"), pl.col("share_ppm").fill_null(0))
+    b_value = pl.max_horizontal(deemed, pl.col("ca_mx_content_value_cents").fill_null(0))
+    base = pl.when(is_a_less_b).then(pl.col("value_cents") - b_value).otherwise(base)
+    # 9903.82.20: the value less the U.S. content, which counts only up to a share of the value.
+    is_capped = pl.col("base_code") == BASE_KINDS.index("value_less_capped_us_content")
+    us_counted = pl.min_horizontal(pl.col("us_content_value_cents").fill_null(0), deemed)
+    base = pl.when(is_capped).then(pl.col("value_cents") - us_counted).otherwise(base)
+    return rows.with_columns(base_cents=base, base_missing=missing)
+
+
+def apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """Apply each rule in declared order; a displaced provision no longer wins later rules."""
+    applied = applied.with_columns(
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
+    )
+    for rule in law.rules.iter_rows(named=True):
+        if rule["effect"] == "add":
+            continue  # stacking in full is what happens without a rule; the rule documents it
+        idx = rule["rule_idx"]
+        win_pids = law.rule_winners.filter(pl.col("rule_idx") == idx)["pid"].implode()
+        lose_pids = law.rule_losers.filter(pl.col("rule_idx") == idx)["pid"].implode()
+        epochs = law.rule_epochs.filter(pl.col("rule_idx") == idx)["epoch"].implode()
+        live = (pl.col("status") == "applied") & pl.col("epoch").is_in(epochs)
+        winners = (
+            applied.filter(live & pl.col("pid").is_in(win_pids))
+            .group_by("line_id")
+            .agg(w_base=pl.col("base_cents").sum(), w_pid=pl.col("pid").min())
+        )
+        if winners.is_empty():
+            continue
+        touched = (
+            live & pl.col("pid").is_in(lose_pids) & pl.col("line_id").is_in(winners["line_id"].implode())
+        )
+        losers = applied.filter(touched).join(winners, on="line_id")
+        if rule["effect"] == "remit":  # payable at entry, then remitted: the line stays, flagged
+            losers = losers.with_columns(remit_rule_idx=pl.lit(idx, dtype=pl.Int64)).drop("w_base", "w_pid")
+            applied = pl.concat([applied.filter(~touched), losers], how="vertical")
+            continue
+        remainder = pl.col("base_cents") - pl.col("w_base")
+        displaced = pl.lit(rule["displace"]) | (remainder <= 0)
+        losers = losers.with_columns(
+            status=pl.when(displaced).then(pl.lit("displaced", dtype=STATUS)).otherwise(pl.col("status")),
+            rule_idx=pl.when(displaced).then(pl.lit(idx)).otherwise(pl.col("rule_idx")),
+            winner_pid=pl.when(displaced).then(pl.col("w_pid")).otherwise(pl.col("winner_pid")),
+            remainder_rule_idx=pl.when(displaced).then(pl.col("remainder_rule_idx")).otherwise(pl.lit(idx)),
+            remainder_winner_pid=pl.when(displaced)
+            .then(pl.col("remainder_winner_pid"))
+            .otherwise(pl.col("w_pid")),
+            base_cents=pl.when(displaced).then(pl.col("base_cents")).otherwise(remainder),
+        ).drop("w_base", "w_pid")
+        applied = pl.concat([applied.filter(~touched), losers], how="vertical")
+    return applied
+
+
+def amounts(applied: pl.DataFrame) -> pl.Expr:
+    """Rate (a top-up tops the MFN ad valorem rate up to its level) × base, rounded half up."""
+    rate = (
+        pl.when(pl.col("top_up_ppm").is_not_null())
+        .then((pl.col("top_up_ppm") - pl.col("mfn_adval_ppm")).clip(lower_bound=0))
+        .otherwise(pl.col("ppm").fill_null(0))
+    )
+    return applied.with_columns(rate_ppm=rate).with_columns(
+        amount_cents=pl.when(pl.col("is_duty") | pl.col("is_deposit"))
+        .then(ad_valorem_cents(pl.col("base_cents"), pl.col("rate_ppm")))
+        .otherwise(0)
+    )

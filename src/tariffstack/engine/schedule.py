@@ -1,0 +1,171 @@
+"""The customs duty of the schedule (MFN line), decided per key and computed per line.
+
+A key fixes the HTS10, the schedule revision in force, the program claimed, the units and whether
+quantities are given, so the rate row and every schedule error are key facts; the amount is the
+line's own value and quantities times that rate.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tariffstack.engine.money import ad_valorem_cents, specific_cents
+from tariffstack.hts.store import Store
+
+USMCA_SPI = ["S", "S+"]
+RATE_PARTS = ("adval_ppm", "spec1_uc", "spec1_unit", "spec2_uc", "spec2_unit")
+CA_FREE = "Free (UST: CUSMA, tariff treatment 10)"
+CA_UNKNOWN = {
+    "no_claim": "Canada's MFN rate for this tariff item (not in the reference data)",
+    "supply_managed": "supply-managed line: the within- or over-access rate (not in the reference data)",
+    "not_listed": "tariff item not in the CUSMA schedule file: customs duty not known",
+}
+# One row per key, whatever the importing country.
+KEY_SCHEDULE_SCHEMA = {
+    "key_id": pl.Int64,
+    "mfn_error": pl.Int8,
+    "mfn_idx": pl.Int64,
+    "use_special": pl.Boolean,
+    "mfn_adval_ppm": pl.Int64,
+    "mfn_spec1_uc": pl.Int64,
+    "mfn_spec2_uc": pl.Int64,
+    "ca_free": pl.Boolean,
+    "ca_text": pl.String,
+}
+
+
+def revision_starts(store: Store) -> pl.Series:
+    return store.revisions["in_force_from"].sort()
+
+
+def _us(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
+    """MFN rate row and error code per U.S. key, from the schedule revision in force."""
+    starts = revision_starts(store)
+    keyed = keys.select(
+        "key_id",
+        "spi",
+        "unit",
+        "unit2",
+        "has_qty",
+        "has_qty2",
+        "rev_idx",
+        code=pl.col("hts10").cast(pl.UInt64),
+        rev_from=pl.lit(starts).gather(pl.col("rev_idx")),
+    ).sort("rev_from")
+    mfn = store.mfn_indexed.select(
+        "mfn_idx",
+        "code",
+        "valid_from",
+        "valid_to",
+        "general_status",
+        "usmca_status",
+        *[f"{side}_{name}" for side in ("general", "usmca") for name in RATE_PARTS],
+    )
+    joined = keyed.join_asof(
+        mfn,
+        left_on="rev_from",
+        right_on="valid_from",
+        by="code",
+        strategy="backward",
+        check_sortedness=False,  # the store is sorted by code and date
+    )
+    usmca = pl.col("spi").is_in(USMCA_SPI).fill_null(False)
+    use_special = usmca & (pl.col("usmca_status") != "empty")
+    joined = joined.with_columns(
+        use_special=use_special,
+        **{
+            f"mfn_{name}": pl.when(use_special)
+            .then(pl.col(f"usmca_{name}"))
+            .otherwise(pl.col(f"general_{name}"))
+            for name in ("status", *RATE_PARTS)
+        },
+    )
+    # Revision starts are the only interval boundaries, so the revision's first day decides validity.
+    error_code = (
+        pl.when(pl.col("valid_from").is_null() | (pl.col("rev_from") >= pl.col("valid_to")))
+        .then(1)
+        .when(usmca & (pl.col("usmca_status") == "empty") & (pl.col("general_status") != "free"))
+        .then(2)
+        .when(pl.col("mfn_status").is_in(["component", "reference", "text", "empty"]))
+        .then(3)
+        .when((pl.col("mfn_spec1_uc") > 0) & ~pl.col("has_qty"))
+        .then(4)
+        .when((pl.col("mfn_spec1_uc") > 0) & (pl.col("unit") != pl.col("mfn_spec1_unit")))
+        .then(5)
+        .when(
+            (pl.col("mfn_spec2_uc") > 0)
+            & (~pl.col("has_qty2") | (pl.col("unit2") != pl.col("mfn_spec2_unit")))
+        )
+        .then(6)
+        .otherwise(None)
+        .cast(pl.Int8)
+    )
+    return joined.select(
+        "key_id",
+        "mfn_idx",
+        "use_special",
+        "mfn_adval_ppm",
+        "mfn_spec1_uc",
+        "mfn_spec2_uc",
+        mfn_error=error_code,
+        ca_free=pl.lit(None, dtype=pl.Boolean),
+        ca_text=pl.lit(None, dtype=pl.String),
+    )
+
+
+def _ca(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
+    """Customs duty of U.S. goods entering Canada: 0 under a CUSMA claim on a line the CUSMA schedule
+    makes free; otherwise not known (Canada's MFN tariff is not in the reference data) — never 0."""
+    cusma = store.ca_cusma.select("tariff8", "us_duty_rate")
+    frame = keys.select("key_id", "spi", tariff8=pl.col("hts10").str.slice(0, 8)).join(
+        cusma, on="tariff8", how="left"
+    )
+    claimed = (pl.col("spi") == "UST").fill_null(False)
+    free = claimed & (pl.col("us_duty_rate") == "0")
+    return frame.select(
+        "key_id",
+        mfn_idx=pl.lit(None, dtype=pl.Int64),
+        use_special=claimed,
+        mfn_adval_ppm=pl.lit(0, dtype=pl.Int64),
+        mfn_spec1_uc=pl.lit(0, dtype=pl.Int64),
+        mfn_spec2_uc=pl.lit(0, dtype=pl.Int64),
+        mfn_error=pl.lit(None, dtype=pl.Int8),
+        ca_free=free.fill_null(False),
+        ca_text=pl.when(free)
+        .then(pl.lit(CA_FREE))
+        .when(pl.col("us_duty_rate").is_null())
+        .then(pl.lit(CA_UNKNOWN["not_listed"]))
+        .when(claimed)
+        .then(pl.lit(CA_UNKNOWN["supply_managed"]))
+        .otherwise(pl.lit(CA_UNKNOWN["no_claim"])),
+    )
+
+
+def key_schedule(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
+    """One schedule row per key (``KEY_SCHEDULE_SCHEMA``)."""
+    parts = []
+    us = keys.filter(pl.col("importing_country") == "US")
+    if not us.is_empty():
+        parts.append(_us(us, store))
+    ca = keys.filter(pl.col("importing_country") == "CA")
+    if not ca.is_empty():
+        parts.append(_ca(ca, store))
+    if not parts:
+        return pl.DataFrame(schema=KEY_SCHEDULE_SCHEMA)
+    return pl.concat([p.select(list(KEY_SCHEDULE_SCHEMA)).cast(KEY_SCHEDULE_SCHEMA) for p in parts])
+
+
+def mfn_cents() -> pl.Expr:
+    """The MFN amount of a line (its value and quantities × the key's rate); null when not known."""
+    us_amount = (
+        ad_valorem_cents(pl.col("value_cents"), pl.col("mfn_adval_ppm"))
+        + specific_cents(pl.col("qty_milli").fill_null(0), pl.col("mfn_spec1_uc"))
+        + specific_cents(pl.col("qty2_milli").fill_null(0), pl.col("mfn_spec2_uc"))
+    )
+    return (
+        pl.when(pl.col("mfn_error").is_not_null())
+        .then(None)
+        .when(pl.col("ca_text").is_not_null())
+        .then(pl.when(pl.col("ca_free")).then(pl.lit(0, dtype=pl.Int64)))
+        .otherwise(us_amount)
+    )

@@ -1,0 +1,171 @@
+"""The stack of a key: which provisions are in scope and in force, which conditions hold, which
+exceptions apply, and whether a precedence rule can touch it.
+
+Everything here is decided per key (see :mod:`tariffstack.engine.keys`), never per line, and only
+for provisions in force at the key's epoch or in scope of its code: a line never meets the
+provisions of a measure whose period it is outside of, except as an ``out_of_period`` note.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from tariffstack.engine.compile import BASE_KINDS, KEY_SPACE, CompiledLaw
+from tariffstack.engine.keys import BASE_COLUMNS, PRESENT_BIT, word_count
+
+STATUS = pl.Enum(["applied", "out_of_period", "condition_not_met", "missing_fact", "excepted", "displaced"])
+
+
+def pair_key(left: str, right: str) -> pl.Expr:
+    """One Int64 key for an (id, small id) pair: hash-set membership without a join."""
+    return pl.col(left) * KEY_SPACE + pl.col(right)
+
+
+def candidates(frame: pl.DataFrame, law: CompiledLaw, id_col: str = "line_id") -> pl.DataFrame:
+    """(id, provision) pairs in country and product scope, for rows with ``hts10``, ``origin`` and
+    ``importing_country``.
+
+    Product scope is resolved on the distinct codes (longest prefix wins; an exclude wins at equal
+    length), crossed with each provision's countries, then joined on integer code and origin.
+    """
+    codes = frame.select("hts10").unique()
+    prefixes = codes.with_columns(
+        prefix=pl.concat_list(pl.lit(""), *[pl.col("hts10").str.slice(0, n) for n in (2, 4, 6, 8, 10)])
+    ).explode("prefix")
+    scope = (
+        prefixes.join(law.scope, on="prefix")
+        .sort("plen", "include", descending=[False, True])  # at equal length, an exclude sorts last
+        .group_by("hts10", "pid")
+        .agg(pl.col("include").last())
+        .filter(pl.col("include"))
+        .join(law.countries, on="pid")
+        .select("importing_country", "origin", "pid", code=pl.col("hts10").cast(pl.UInt64))
+    )
+    rows = frame.select(id_col, "origin", "importing_country", code=pl.col("hts10").cast(pl.UInt64))
+    return rows.join(scope, on=["code", "origin", "importing_country"]).select(id_col, "pid")
+
+
+def _condition_ok(n_words: int) -> pl.Expr:
+    """A pair meets its provision's conditions when the provision has none, or its bit is set."""
+    bits = pl.col("cond_bits_0")
+    for word in range(1, n_words):
+        bits = pl.when(pl.col("cond_word") == word).then(pl.col(f"cond_bits_{word}")).otherwise(bits)
+    return pl.col("cond_mask").is_null() | ((bits & pl.col("cond_mask")) != 0)
+
+
+def _fact_missing() -> pl.Expr:
+    """The provision's base needs a content fact the key's lines do not give."""
+    missing = pl.lit(False)
+    for kind, column in BASE_COLUMNS.items():
+        absent = (pl.col("present") & PRESENT_BIT[column]) == 0
+        missing = pl.when(pl.col("base_code") == BASE_KINDS.index(kind)).then(absent).otherwise(missing)
+    us_absent = (pl.col("present") & PRESENT_BIT[BASE_COLUMNS["us_content_value"]]) == 0
+    return (
+        pl.when(pl.col("base_code") == BASE_KINDS.index("non_us_content_value"))
+        .then(us_absent)
+        .otherwise(missing)
+    )
+
+
+def scope_classes(keys: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Group the keys' codes by the set of provisions in their country and product scope.
+
+    Returns ``keys`` with a ``class_id`` and the (class_id, pid) table. Thousands of codes share a
+    few hundred scope classes, so the provisions in force for a class at an epoch are found once.
+    """
+    codes = keys.select("code_key", "hts10", "origin", "importing_country").unique("code_key")
+    pairs = candidates(codes, law, "code_key")
+    sets = pairs.group_by("code_key").agg(members=pl.col("pid").sort().cast(pl.String).str.join(","))
+    classes = sets.select("members").unique().with_row_index("class_id")
+    class_pids = (
+        classes.with_columns(pid=pl.col("members").str.split(","))
+        .explode("pid")
+        .select(pl.col("class_id").cast(pl.Int64), pl.col("pid").cast(pl.Int64))
+    )
+    code_class = codes.join(sets.join(classes, on="members"), on="code_key", how="left").select(
+        "code_key", class_id=pl.col("class_id").cast(pl.Int64).fill_null(-1)
+    )
+    return keys.join(code_class, on="code_key"), class_pids
+
+
+def in_force_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """(key, provision) pairs in scope and in force at the key's epoch, with rate and status."""
+    n_words = word_count(law)
+    epochs = keys.select("epoch").unique()
+    in_force = (
+        law.by_epoch.filter(pl.col("in_force"))
+        .with_columns(pid=pl.col("pe") // KEY_SPACE, epoch=pl.col("pe") % KEY_SPACE)
+        .join(epochs, on="epoch", how="semi")
+        .join(class_pids, on="pid")
+    )
+    facts = keys.select("key_id", "class_id", "epoch", "present", *(f"cond_bits_{w}" for w in range(n_words)))
+    frame = facts.join(in_force, on=["class_id", "epoch"])
+    status = (
+        pl.when(~_condition_ok(n_words))
+        .then(pl.lit("condition_not_met", dtype=STATUS))
+        .when(_fact_missing() & pl.col("base_required"))
+        .then(pl.lit("missing_fact", dtype=STATUS))
+        .otherwise(pl.lit("applied", dtype=STATUS))
+    )
+    return frame.select(
+        "key_id",
+        "pid",
+        "mid",
+        "hid",
+        "is_duty",
+        "is_deposit",
+        "rate_idx",
+        "ppm",
+        "top_up_ppm",
+        "epoch",
+        "base_code",
+        "share_ppm",
+        status=status,
+    )
+
+
+def out_of_period_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """(key, provision) pairs in scope but not in force at the key's epoch (for explanations)."""
+    return (
+        keys.select("key_id", "class_id", "epoch")
+        .join(class_pids, on="class_id")
+        .with_columns(pe=pair_key("pid", "epoch"))
+        .join(law.by_epoch.filter(~pl.col("in_force")), on="pe")
+        .select("key_id", "pid", "hid", "mid", "rate_idx", status=pl.lit("out_of_period", dtype=STATUS))
+    )
+
+
+def apply_exceptions(
+    applied: pl.DataFrame, law: CompiledLaw, id_col: str = "key_id"
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Applied rows whose provision names an exception heading that also applies become excepted."""
+    present = applied.select(key=pair_key(id_col, "hid"))["key"].implode()
+    hits = (
+        applied.select(id_col, "pid")
+        .join(law.exceptions.select("pid", "except_hid"), on="pid")
+        .filter(pair_key(id_col, "except_hid").is_in(present))
+        .group_by(id_col, "pid")
+        .agg(pl.col("except_hid").min())
+    )
+    if hits.is_empty():
+        return applied, hits
+    excepted = hits.select(key=pair_key(id_col, "pid"))["key"].implode()
+    applied = applied.with_columns(
+        status=pl.when(pair_key(id_col, "pid").is_in(excepted))
+        .then(pl.lit("excepted", dtype=STATUS))
+        .otherwise(pl.col("status"))
+    )
+    return applied, hits
+
+
+def keys_with_rules(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """Keys on which some rule (other than 'add') has an applied winner and an applied loser in
+    its period: only their lines need the precedence pass, with the lines' own bases."""
+    hits = (
+        applied.filter(pl.col("status") == "applied")
+        .select("key_id", pe=pair_key("pid", "epoch"))
+        .join(law.rule_sides, on="pe")
+        .group_by("key_id", "rule_idx")
+        .agg(sides=pl.col("winner").n_unique())
+    )
+    return hits.filter(pl.col("sides") == 2).select("key_id").unique()
