@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from tariffstack.api import Engine
-from tariffstack.io.entry import SCHEMA, lines_frame
+from tariffstack.io.entry import lines_frame
+from tariffstack.law.vocabulary import SCHEMA
 
 START = datetime(2025, 1, 1)
 SPAN_MINUTES = int((datetime(2026, 11, 28) - START).total_seconds() // 60)

@@ -1,7 +1,9 @@
 """The library entry point: load the law and the store once, then evaluate any number of lines.
 
-The CLI, the tests and the benchmark all go through :class:`Engine`, so there is one path from
-input rows to results.
+The CLI, the tests, the batch runner, the web app and the benchmark all go through
+:class:`Engine`, so there is one path from input rows to results: raw rows (JSON objects or a
+frame of fields) → :func:`~tariffstack.io.entry.validate_frame` → :func:`~tariffstack.engine.
+evaluate.evaluate` → (when asked) the contract's JSON.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import polars as pl
 from tariffstack.engine.compile import CompiledLaw, compile_law
 from tariffstack.engine.evaluate import Evaluation, evaluate
 from tariffstack.hts.store import Store
-from tariffstack.io.entry import lines_frame
-from tariffstack.io.output import to_records
+from tariffstack.io.entry import validate_frame
+from tariffstack.io.output import records_frame, to_json, to_records
+from tariffstack.io.raw import raw_from_json, raw_from_objects
 from tariffstack.law.loader import Law, load_law
 from tariffstack.settings import Settings
 
@@ -38,14 +41,31 @@ class Engine:
         return compile_law(self.law)
 
     def evaluate_frame(self, frame: pl.DataFrame) -> Evaluation:
-        """Evaluate a typed frame (see :data:`tariffstack.io.entry.SCHEMA`)."""
+        """Evaluate a typed frame (see :data:`tariffstack.law.vocabulary.SCHEMA`)."""
         return evaluate(frame, self.compiled, self.store)
 
-    def evaluate_rows(self, rows: list[Any]) -> tuple[Evaluation, list[dict[str, Any]]]:
-        frame, passthrough = lines_frame(rows)
-        return self.evaluate_frame(frame), passthrough
+    def evaluate_raw(self, raw: pl.DataFrame) -> Evaluation:
+        """Validate and evaluate a frame of raw fields (columns named as the entry-line fields, text
+        or native values, one row per line); ``summary.line_id`` is the row index."""
+        typed, _ = validate_frame(raw)
+        return self.evaluate_frame(typed)
+
+    def evaluate_rows(self, rows: list[Any]) -> tuple[Evaluation, pl.DataFrame]:
+        """Raw input objects → (evaluation, pass-through ids frame)."""
+        typed, passthrough = validate_frame(raw_from_objects(rows))
+        return self.evaluate_frame(typed), passthrough
+
+    def records(self, raw: pl.DataFrame) -> pl.DataFrame:
+        """A raw frame → the contract as a frame (one row per input row, nested columns)."""
+        typed, passthrough = validate_frame(raw)
+        return records_frame(self.evaluate_frame(typed), self.compiled, self.store, passthrough)
 
     def calc(self, rows: list[Any]) -> list[dict[str, Any]]:
         """Raw input objects → the public JSON result objects, one per input row, in order."""
         evaluation, passthrough = self.evaluate_rows(rows)
         return to_records(evaluation, self.compiled, self.store, passthrough)
+
+    def calc_json(self, text: bytes | str) -> bytes:
+        """JSON text (a list of entry-line objects, or one) → the contract as JSON bytes."""
+        typed, passthrough = validate_frame(raw_from_json(text))
+        return to_json(self.evaluate_frame(typed), self.compiled, self.store, passthrough)

@@ -11,11 +11,13 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from tariffstack.api import Engine
+from tariffstack.io.raw import InputError
 from tariffstack.settings import Settings
 
 app = typer.Typer(add_completion=False, help="Canada–U.S. tariff stacks: duty owed, measure, base and why.")
@@ -26,12 +28,17 @@ DataOpt = Annotated[str | None, typer.Option("--data", help="Reference data dir 
 StoreOpt = Annotated[str | None, typer.Option("--store", help="Local store dir (default .store)")]
 
 
-def _read_rows(source: str) -> list[Any]:
-    """Entry lines from a file or ``-`` (stdin): a JSON list of objects, or one object."""
+def _read_text(source: str) -> bytes:
+    """The bytes of a file or ``-`` (stdin)."""
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        return sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         raise _fail(f"input: cannot read {source!r}: {exc.strerror}") from exc
+
+
+def _read_rows(source: str) -> list[Any]:
+    """Entry lines from a file or ``-`` (stdin): a JSON list of objects, or one object."""
+    text = _read_text(source).decode("utf-8", errors="replace")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -91,11 +98,16 @@ def calc(
     compact: Annotated[bool, typer.Option(help="One line of JSON")] = False,
 ) -> None:
     """Compute the duty stack of each entry line; print the JSON results (one object per line)."""
-    rows = _read_rows(source)
+    text = _read_text(source)
     engine = Engine(Settings.from_env(data, store), law)
-    results = engine.calc(rows)
-    json.dump(results, sys.stdout, ensure_ascii=False, indent=None if compact else 2)
-    sys.stdout.write("\n")
+    try:
+        out = engine.calc_json(text)
+    except InputError as exc:
+        raise _fail(str(exc)) from exc
+    if not compact:
+        out = orjson.dumps(orjson.loads(out), option=orjson.OPT_INDENT_2)
+    sys.stdout.buffer.write(out + b"\n")
+    sys.stdout.flush()
 
 
 @app.command()

@@ -19,7 +19,7 @@ Tables (one row per ...):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import get_args
 
@@ -56,6 +56,11 @@ class CompiledLaw:
     rule_epochs: pl.DataFrame
     by_epoch: pl.DataFrame  # epoch_rates with the provision columns the evaluator needs, keyed ``pe``
     rule_sides: pl.DataFrame  # (pe, rule_idx, winner): the sides of the acting rules, per epoch in force
+    rule_passes: list[dict]  # acting rules in order: rule_idx, displace, effect, winners, losers, epochs
+    in_force: pl.DataFrame  # by_epoch rows in force, with pid and epoch
+    # Derived tables the evaluator builds once per compiled law (scope classes of the codes seen,
+    # compiled condition words); never part of the law's identity.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _epochs(rates: pl.DataFrame, rules: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
@@ -270,9 +275,30 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
             for side, won in ((winners, True), (losers, False))
         ]
     )
+    rule_passes = [
+        {
+            "rule_idx": rule["rule_idx"],
+            "displace": rule["displace"],
+            "effect": rule["effect"],
+            **{
+                name: table.filter(pl.col("rule_idx") == rule["rule_idx"])[column].implode()
+                for name, table, column in (
+                    ("winners", winners, "pid"),
+                    ("losers", losers, "pid"),
+                    ("epochs", rule_epochs, "epoch"),
+                )
+            },
+        }
+        for rule in rules.filter(pl.col("effect") != "add").iter_rows(named=True)
+    ]
+    in_force = by_epoch.filter(pl.col("in_force")).with_columns(
+        pid=pl.col("pe") // KEY_SPACE, epoch=pl.col("pe") % KEY_SPACE
+    )
     return CompiledLaw(
+        in_force=in_force,
         by_epoch=by_epoch,
         rule_sides=rule_sides,
+        rule_passes=rule_passes,
         breakpoints=breakpoints,
         epoch_rates=epoch_rates,
         rule_epochs=rule_epochs,

@@ -11,8 +11,8 @@ from functools import reduce
 
 import polars as pl
 
-from tariffstack.io.entry import BOOL_FIELDS, ENUM_FIELDS
 from tariffstack.law.model import Condition, parse_ts
+from tariffstack.law.vocabulary import BOOL_FIELDS, ENUM_FIELDS
 
 # Entry-line facts a condition may name, with their column in the evaluation frame (every boolean and
 # closed-vocabulary input field under its own name).

@@ -252,7 +252,8 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     applied_k, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)
     flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
     live_k = applied_k.filter(pl.col("status") == "applied").join(flags, on="pid")
-    acting_keys = keys_with_rules(applied_k, law)["key_id"].implode()
+    acting_rules = keys_with_rules(applied_k, law)
+    acting_keys = acting_rules["key_id"].unique().implode()
 
     with_schedule = line_keys.join(schedule, on="key_id")
     mfn = with_schedule.select(
@@ -273,7 +274,11 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     plain = with_bases(facts.filter(~acting).join(live_k, on="key_id")).with_columns(
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
     )
-    ruled = apply_precedence(with_bases(facts.filter(acting).join(live_k, on="key_id")), law)
+    ruled = apply_precedence(
+        with_bases(facts.filter(acting).join(live_k, on="key_id")),
+        law,
+        set(acting_rules["rule_idx"].unique().to_list()),
+    )
     rows = pl.concat([plain, ruled.select(plain.columns)])
     lines_out = amounts(rows.filter(pl.col("status") == "applied")).select(LINE_COLUMNS)
     explanation = _Explanation(

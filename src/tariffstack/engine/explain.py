@@ -10,7 +10,6 @@ import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
-from tariffstack.hts.codes import dotted
 from tariffstack.hts.store import Store
 
 MFN_AUTHORITY = "HTSUS column 1 (19 U.S.C. 1202)"
@@ -21,48 +20,107 @@ def _dotted(col: str) -> pl.Expr:
     return pl.concat_str(c.str.slice(0, 4), pl.lit("."), c.str.slice(4, 2), pl.lit("."), c.str.slice(6))
 
 
+def _nearest_codes(bad: pl.DataFrame, store: Store, limit: int = 3) -> pl.DataFrame:
+    """(hts10, entry_day, near): up to ``limit`` codes valid on the day sharing the longest prefix."""
+    pairs = bad.select("hts10", "entry_day").unique()
+    if pairs.is_empty():
+        return pairs.with_columns(near=pl.lit(None, dtype=pl.String))
+    lengths = list(range(10, 1, -1))
+    wanted = (
+        pairs.with_columns(plen=pl.lit(lengths))
+        .explode("plen")
+        .with_columns(prefix=pl.col("hts10").str.slice(0, pl.col("plen")))
+    )
+    valid = (
+        store.mfn.select("hts10", "valid_from", "valid_to")
+        .rename({"hts10": "near_code"})
+        .with_columns(plen=pl.lit(lengths))
+        .explode("plen")
+        .with_columns(prefix=pl.col("near_code").str.slice(0, pl.col("plen")))
+    )
+    hits = (
+        wanted.join(valid, on=["plen", "prefix"])
+        .filter((pl.col("valid_from") <= pl.col("entry_day")) & (pl.col("valid_to") > pl.col("entry_day")))
+        .filter(pl.col("plen") == pl.col("plen").max().over("hts10", "entry_day"))
+        .select("hts10", "entry_day", "near_code")
+        .unique()
+        .sort("near_code")
+        .group_by("hts10", "entry_day", maintain_order=True)
+        .agg(near=pl.col("near_code").head(limit))
+    )
+    return pairs.join(hits, on=["hts10", "entry_day"], how="left").select(
+        "hts10",
+        "entry_day",
+        near=pl.col("near").list.eval(_dotted_expr(pl.element())).list.join(", "),
+    )
+
+
+def _dotted_expr(c: pl.Expr) -> pl.Expr:
+    return pl.concat_str(c.str.slice(0, 4), pl.lit("."), c.str.slice(4, 2), pl.lit("."), c.str.slice(6))
+
+
 def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
     """``line_id, message`` for every line with an input or schedule error."""
     inputs = ev.summary.filter(pl.col("error").is_not_null()).select("line_id", message="error")
     bad = ev.mfn.filter(pl.col("mfn_error").is_not_null())
     if bad.is_empty():
         return inputs
-    rows = bad.join(store.mfn_indexed, on="mfn_idx", how="left", suffix="_store").with_columns(
-        text=pl.when(pl.col("use_special")).then(pl.col("usmca_text")).otherwise(pl.col("general_text")),
-        status=pl.when(pl.col("use_special"))
-        .then(pl.col("usmca_status"))
-        .otherwise(pl.col("general_status")),
-        spec1=pl.when(pl.col("use_special"))
-        .then(pl.col("usmca_spec1_unit"))
-        .otherwise(pl.col("general_spec1_unit")),
-        spec2=pl.when(pl.col("use_special"))
-        .then(pl.col("usmca_spec2_unit"))
-        .otherwise(pl.col("general_spec2_unit")),
+    side = pl.col("use_special")
+    rows = (
+        bad.join(store.mfn_indexed, on="mfn_idx", how="left", suffix="_store")
+        .join(
+            _nearest_codes(bad.filter(pl.col("mfn_error") == 1), store), on=["hts10", "entry_day"], how="left"
+        )
+        .with_columns(
+            text=pl.when(side).then(pl.col("usmca_text")).otherwise(pl.col("general_text")),
+            status=pl.when(side).then(pl.col("usmca_status")).otherwise(pl.col("general_status")),
+            spec1=pl.when(side).then(pl.col("usmca_spec1_unit")).otherwise(pl.col("general_spec1_unit")),
+            spec2=pl.when(side).then(pl.col("usmca_spec2_unit")).otherwise(pl.col("general_spec2_unit")),
+            hts=_dotted_expr(pl.col("hts10")),
+        )
     )
-    messages = []
-    for r in rows.iter_rows(named=True):
-        code, hts = r["mfn_error"], dotted(r["hts10"])
-        if code == 1:
-            near = ", ".join(dotted(c) for c in store.nearest_codes(r["hts10"], r["entry_day"]))
-            msg = f"hts: {hts} is not in the schedule in force on {r['entry_day']}"
-            msg += f"; nearest valid codes: {near}" if near else ""
-        elif code == 2:
-            msg = f"spi: S (USMCA) is not offered in the special column of {hts} ('{r['special_text']}')"
-        elif code == 3:
-            what = "USMCA special" if r["use_special"] else "general"
-            text = r["special_text"] if r["use_special"] and r["status"] == "text" else r["text"]
-            msg = (
-                f"hts: {hts} {what} rate '{text}' cannot be computed from value and quantity "
-                f"({r['status']} rate; classify the parts or give the entered duty)"
+    code = pl.col("mfn_error")
+    shown_text = (
+        pl.when(side & (pl.col("status") == "text")).then(pl.col("special_text")).otherwise(pl.col("text"))
+    )
+    message = (
+        pl.when(code == 1)
+        .then(
+            pl.concat_str(
+                pl.format("hts: {} is not in the schedule in force on {}", "hts", "entry_day"),
+                pl.when(pl.col("near").is_not_null() & (pl.col("near") != ""))
+                .then(pl.format("; nearest valid codes: {}", "near"))
+                .otherwise(pl.lit("")),
             )
-        elif code == 4:
-            msg = f"quantity: required for the specific rate '{r['text']}' of {hts} (per {r['spec1']})"
-        elif code == 5:
-            msg = f"unit: the rate '{r['text']}' of {hts} is per {r['spec1']}; got {r['unit']}"
-        else:
-            msg = f"quantity2: the rate '{r['text']}' of {hts} needs a second quantity per {r['spec2']}"
-        messages.append({"line_id": r["line_id"], "message": msg})
-    return pl.concat([inputs, pl.DataFrame(messages, schema={"line_id": pl.Int64, "message": pl.String})])
+        )
+        .when(code == 2)
+        .then(
+            pl.format(
+                "spi: S (USMCA) is not offered in the special column of {} ('{}')", "hts", "special_text"
+            )
+        )
+        .when(code == 3)
+        .then(
+            pl.format(
+                "hts: {} {} rate '{}' cannot be computed from value and quantity "
+                "({} rate; classify the parts or give the entered duty)",
+                "hts",
+                pl.when(side).then(pl.lit("USMCA special")).otherwise(pl.lit("general")),
+                shown_text,
+                "status",
+            )
+        )
+        .when(code == 4)
+        .then(
+            pl.format("quantity: required for the specific rate '{}' of {} (per {})", "text", "hts", "spec1")
+        )
+        .when(code == 5)
+        .then(pl.format("unit: the rate '{}' of {} is per {}; got {}", "text", "hts", "spec1", "unit"))
+        .otherwise(
+            pl.format("quantity2: the rate '{}' of {} needs a second quantity per {}", "text", "hts", "spec2")
+        )
+    )
+    return pl.concat([inputs, rows.select("line_id", message=message)])
 
 
 def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:

@@ -13,6 +13,11 @@ from __future__ import annotations
 import polars as pl
 
 from tariffstack.engine.compile import BITS_PER_WORD, CompiledLaw
+from tariffstack.hts.rates import UNIT_SYNONYMS
+from tariffstack.law.vocabulary import SPI_SYNONYMS
+
+SPI_CODES = sorted(set(SPI_SYNONYMS.values()))
+UNIT_CODES = sorted(set(UNIT_SYNONYMS.values()))
 
 # Content facts a base may read; a key records which of them the line gives (bit per fact).
 BASE_COLUMNS = {
@@ -51,34 +56,55 @@ def key_columns(law: CompiledLaw) -> list[str]:
     return [*KEY_FIXED, *(f"cond_bits_{w}" for w in range(word_count(law)))]
 
 
-def _category(column: str) -> pl.Expr:
-    """A string as its (process-wide, stable) categorical code + 1; null as 0."""
-    return (pl.col(column).cast(pl.Categorical).to_physical().cast(pl.Int64) + 1).fill_null(0)
+def _coded(column: str, vocabulary: list[str]) -> pl.Expr:
+    """A closed-vocabulary string as its position + 1 in ``vocabulary``; null as 0."""
+    return (
+        pl.col(column)
+        .replace_strict(vocabulary, list(range(1, len(vocabulary) + 1)), default=-1)
+        .fill_null(0)
+    )
+
+
+def _check_vocabulary(frame: pl.DataFrame) -> None:
+    """Values outside the closed vocabularies cannot be packed; validation never lets them through."""
+    for column, vocabulary in (("spi", SPI_CODES), ("unit", UNIT_CODES), ("unit2", UNIT_CODES)):
+        strange = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(vocabulary))
+        if not strange.is_empty():
+            raise ValueError(f"{column}: {strange[column][0]!r} is not in the engine's vocabulary")
+    origins = frame.filter(~pl.col("origin").str.contains(r"^[A-Z]{2}$"))
+    if not origins.is_empty():
+        raise ValueError(f"origin: {origins['origin'][0]!r} is not an ISO 3166 alpha-2 code")
 
 
 def _packed() -> dict[str, pl.Expr]:
-    """The key words. Field widths: code < 2^34, origin code < 2^16, epoch < 2^12, revision < 2^8,
-    claim code < 2^16, content bits 4; each unit code gets 31 bits."""
+    """The key words. Field widths: code < 2^34, origin (two ASCII letters) < 2^16, epoch < 2^12,
+    revision < 2^8, claim code < 2^16, content bits 4; each unit code gets 31 bits."""
     code_key = (
         pl.col("hts10").cast(pl.Int64) * (1 << 17)
-        + _category("origin") * 2
+        + pl.col("origin").str.encode("hex").str.to_integer(base=16) * 2
         + (pl.col("importing_country") == "CA").cast(pl.Int64)
     )
     fact_key = (
         pl.col("epoch")
         + pl.col("rev_idx") * (1 << 12)
-        + _category("spi") * (1 << 20)
+        + _coded("spi", SPI_CODES) * (1 << 20)
         + pl.col("has_qty").cast(pl.Int64) * (1 << 36)
         + pl.col("has_qty2").cast(pl.Int64) * (1 << 37)
         + pl.col("present").cast(pl.Int64) * (1 << 38)
     )
-    unit_key = _category("unit") + _category("unit2") * (1 << 31)
+    unit_key = _coded("unit", UNIT_CODES) + _coded("unit2", UNIT_CODES) * (1 << 31)
     return {"code_key": code_key, "fact_key": fact_key, "unit_key": unit_key}
 
 
 def _condition_words(law: CompiledLaw) -> list[pl.Expr]:
     """Every distinct condition set evaluated once per line, packed into Int64 words
     (``cond_bits_0``, ``cond_bits_1``, ...; bit = set number modulo the word size)."""
+    if "condition_words" not in law.memo:
+        law.memo["condition_words"] = _build_condition_words(law)
+    return law.memo["condition_words"]
+
+
+def _build_condition_words(law: CompiledLaw) -> list[pl.Expr]:
     words = []
     for word in range(word_count(law)):
         sets = law.condition_sets[word * BITS_PER_WORD : (word + 1) * BITS_PER_WORD]
@@ -99,6 +125,7 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
     ).cast(pl.Int8)
     epoch = law.breakpoints.search_sorted(valid["entry_ts"], side="right").cast(pl.Int64)
     rev_idx = (revision_starts.search_sorted(valid["entry_ts"].dt.date(), side="right") - 1).cast(pl.Int64)
+    _check_vocabulary(valid)
     if law.breakpoints.len() >= 1 << 12 or revision_starts.len() >= 1 << 8:
         raise ValueError("the law or the schedule has more change points than the key packing holds")
     return valid.select(

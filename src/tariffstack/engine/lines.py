@@ -51,18 +51,20 @@ def with_bases(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(base_cents=base, base_missing=missing)
 
 
-def apply_precedence(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """Apply each rule in declared order; a displaced provision no longer wins later rules."""
+def apply_precedence(applied: pl.DataFrame, law: CompiledLaw, rules: set[int]) -> pl.DataFrame:
+    """Apply each of ``rules`` in declared order; a displaced provision no longer wins later rules.
+
+    ``rules`` are the rules that can act on these lines (see ``keys_with_rules``); the others
+    would find no winner and loser applied together. Stacking in full ('add') needs no pass.
+    """
     applied = applied.with_columns(
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
     )
-    for rule in law.rules.iter_rows(named=True):
-        if rule["effect"] == "add":
-            continue  # stacking in full is what happens without a rule; the rule documents it
+    for rule in law.rule_passes:
         idx = rule["rule_idx"]
-        win_pids = law.rule_winners.filter(pl.col("rule_idx") == idx)["pid"].implode()
-        lose_pids = law.rule_losers.filter(pl.col("rule_idx") == idx)["pid"].implode()
-        epochs = law.rule_epochs.filter(pl.col("rule_idx") == idx)["epoch"].implode()
+        if idx not in rules:
+            continue
+        win_pids, lose_pids, epochs = rule["winners"], rule["losers"], rule["epochs"]
         live = (pl.col("status") == "applied") & pl.col("epoch").is_in(epochs)
         winners = (
             applied.filter(live & pl.col("pid").is_in(win_pids))

@@ -13,6 +13,7 @@ from tariffstack.engine.money import ad_valorem_cents, specific_cents
 from tariffstack.hts.store import Store
 
 USMCA_SPI = ["S", "S+"]
+SMALL_FRAME = 10_000
 RATE_PARTS = ("adval_ppm", "spec1_uc", "spec1_unit", "spec2_uc", "spec2_unit")
 CA_FREE = "Free (UST: CUSMA, tariff treatment 10)"
 CA_UNKNOWN = {
@@ -61,6 +62,8 @@ def _us(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
         "usmca_status",
         *[f"{side}_{name}" for side in ("general", "usmca") for name in RATE_PARTS],
     )
+    if keyed.height < SMALL_FRAME:  # a few keys: search only their codes' intervals
+        mfn = mfn.filter(pl.col("code").is_in(keyed["code"].implode()))
     joined = keyed.join_asof(
         mfn,
         left_on="rev_from",

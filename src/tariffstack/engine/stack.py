@@ -8,6 +8,8 @@ provisions of a measure whose period it is outside of, except as an ``out_of_per
 
 from __future__ import annotations
 
+import threading
+
 import polars as pl
 
 from tariffstack.engine.compile import BASE_KINDS, KEY_SPACE, CompiledLaw
@@ -72,32 +74,64 @@ def scope_classes(keys: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, p
 
     Returns ``keys`` with a ``class_id`` and the (class_id, pid) table. Thousands of codes share a
     few hundred scope classes, so the provisions in force for a class at an epoch are found once.
+    The classes of the codes seen are kept with the compiled law (they depend only on the law), so
+    a code's scope is resolved once per process.
     """
-    codes = keys.select("code_key", "hts10", "origin", "importing_country").unique("code_key")
-    pairs = candidates(codes, law, "code_key")
-    sets = pairs.group_by("code_key").agg(members=pl.col("pid").sort().cast(pl.String).str.join(","))
-    classes = sets.select("members").unique().with_row_index("class_id")
-    class_pids = (
-        classes.with_columns(pid=pl.col("members").str.split(","))
-        .explode("pid")
-        .select(pl.col("class_id").cast(pl.Int64), pl.col("pid").cast(pl.Int64))
+    with _SCOPE_LOCK:
+        memo = law.memo.get("scope")
+        if memo is None:
+            memo = law.memo["scope"] = {
+                "codes": pl.DataFrame(schema={"code_key": pl.Int64, "class_id": pl.Int64}),
+                "classes": pl.DataFrame(schema={"class_id": pl.Int64, "members": pl.String}),
+                "class_pids": pl.DataFrame(schema={"class_id": pl.Int64, "pid": pl.Int64}),
+            }
+        codes = keys.select("code_key", "hts10", "origin", "importing_country").unique("code_key")
+        new = codes.join(memo["codes"], on="code_key", how="anti")
+        if not new.is_empty():
+            _add_codes(memo, new, law)
+        return keys.join(memo["codes"], on="code_key"), memo["class_pids"]
+
+
+_SCOPE_LOCK = threading.Lock()
+NO_SCOPE = ""  # the members text of codes no provision covers
+
+
+def _add_codes(memo: dict, codes: pl.DataFrame, law: CompiledLaw) -> None:
+    sets = (
+        candidates(codes, law, "code_key")
+        .group_by("code_key")
+        .agg(members=pl.col("pid").sort().cast(pl.String).str.join(","))
     )
-    code_class = codes.join(sets.join(classes, on="members"), on="code_key", how="left").select(
-        "code_key", class_id=pl.col("class_id").cast(pl.Int64).fill_null(-1)
+    sets = (
+        codes.select("code_key")
+        .join(sets, on="code_key", how="left")
+        .with_columns(pl.col("members").fill_null(NO_SCOPE))
     )
-    return keys.join(code_class, on="code_key"), class_pids
+    fresh = sets.select("members").unique().join(memo["classes"], on="members", how="anti")
+    if not fresh.is_empty():
+        start = memo["classes"].height
+        fresh = fresh.with_row_index("class_id", offset=start).select(
+            pl.col("class_id").cast(pl.Int64), "members"
+        )
+        memo["classes"] = pl.concat([memo["classes"], fresh])
+        members = fresh.filter(pl.col("members") != NO_SCOPE)
+        memo["class_pids"] = pl.concat(
+            [
+                memo["class_pids"],
+                members.with_columns(pid=pl.col("members").str.split(","))
+                .explode("pid")
+                .select("class_id", pl.col("pid").cast(pl.Int64)),
+            ]
+        )
+    coded = sets.join(memo["classes"], on="members").select("code_key", "class_id")
+    memo["codes"] = pl.concat([memo["codes"], coded])
 
 
 def in_force_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """(key, provision) pairs in scope and in force at the key's epoch, with rate and status."""
     n_words = word_count(law)
-    epochs = keys.select("epoch").unique()
-    in_force = (
-        law.by_epoch.filter(pl.col("in_force"))
-        .with_columns(pid=pl.col("pe") // KEY_SPACE, epoch=pl.col("pe") % KEY_SPACE)
-        .join(epochs, on="epoch", how="semi")
-        .join(class_pids, on="pid")
-    )
+    classes = keys.select("class_id").unique()
+    in_force = law.in_force.join(class_pids.join(classes, on="class_id", how="semi"), on="pid")
     facts = keys.select("key_id", "class_id", "epoch", "present", *(f"cond_bits_{w}" for w in range(n_words)))
     frame = facts.join(in_force, on=["class_id", "epoch"])
     status = (
@@ -159,8 +193,9 @@ def apply_exceptions(
 
 
 def keys_with_rules(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """Keys on which some rule (other than 'add') has an applied winner and an applied loser in
-    its period: only their lines need the precedence pass, with the lines' own bases."""
+    """(key, rule) where the rule (other than 'add') has an applied winner and an applied loser in
+    its period: only those keys' lines need the precedence pass, with the lines' own bases, and
+    only those rules can act (a rule's sides only lose members as the rules are applied)."""
     hits = (
         applied.filter(pl.col("status") == "applied")
         .select("key_id", pe=pair_key("pid", "epoch"))
@@ -168,4 +203,4 @@ def keys_with_rules(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         .group_by("key_id", "rule_idx")
         .agg(sides=pl.col("winner").n_unique())
     )
-    return hits.filter(pl.col("sides") == 2).select("key_id").unique()
+    return hits.filter(pl.col("sides") == 2).select("key_id", "rule_idx")

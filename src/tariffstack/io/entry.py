@@ -1,8 +1,10 @@
 """Entry lines in, one typed frame out, with a per-row error instead of a dropped row.
 
 Field names follow what brokers file (CBP Form 7501 / CBSA CAD) in snake_case. Validation happens
-once here, at the boundary; the evaluator receives typed columns and never re-parses text. A row
-with a bad field keeps its place and carries ``error = "<field>: <reason>"``.
+once here, at the boundary, as Polars expressions over whole columns: each field yields its typed
+column and, where its value is bad, a message; a row's error is its first message in field order
+(``"<field>: <reason>"``), and a row with an error keeps its place with no typed values. The
+evaluator receives typed columns and never re-parses text.
 
 Times are Eastern wall-clock. A date without a time (``2025-03-04``) is read as **12:00 noon ET**
 on that day: after both the 12:00 a.m. and 12:01 a.m. boundaries that instruments use. Give a time
@@ -11,343 +13,438 @@ on that day: after both the 12:00 a.m. and 12:01 a.m. boundaries that instrument
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 import polars as pl
 
-from tariffstack.engine.money import MAX_VALUE_CENTS, to_cents, to_milli
-from tariffstack.hts.codes import CodeError, normalize_hts
+from tariffstack.hts.codes import normalize_hts_expr
 from tariffstack.hts.rates import UNIT_SYNONYMS
+from tariffstack.io.raw import ROW_ERROR, raw_from_objects
+from tariffstack.law.vocabulary import (
+    BOOL_FIELDS,
+    ENUM_FIELDS,
+    KNOWN_FIELDS,
+    MONEY_FIELDS,
+    PASS_THROUGH,
+    SCHEMA,
+    SPI_SYNONYMS,
+)
 
 EARLIEST_ENTRY = date(2025, 1, 1)
 DATE_ONLY_TIME = time(12, 0)
-_ISO2 = re.compile(r"^[A-Z]{2}$")
-_CASE = re.compile(r"^[AC]-\d{3}-\d{3}$")
-_REMISSION = re.compile(r"^\d{2}-\d{4}[A-Z]?$")
-
-MONEY_FIELDS = ("steel_value", "aluminum_value", "copper_value", "us_content_value", "ca_mx_content_value")
-BOOL_FIELDS = (
-    "commerce_approved_us_content",
-    "commerce_approved_quantity",
-    "transshipment_determined",
-    "donation",
-    "informational_material",
-    "oem_original_equipment",
-    "campobello_resident_personal_use",
-    "import_for_reexport_permit",
-    "semiconductor_parameters_met",
-    "not_a_vehicle_part",
-    "pharma_generic",
-    "uas_thermal_imaging",
-    "uas_component",
-    "bulk_container",
-    "civil_aircraft_gn6",
-    "pharmaceutical_use",
-    "no_metal_content",
-    "vehicle_or_aircraft_manufacturing_use",
-    "equipment_manufacturing_use",
-    "particular_article",
-    "motorcycle_manufacturing_use",
-    "us_origin_api",
-    "pharma_research_use",
-)
-# Note 39(d) end uses that take a semiconductor article out of heading 9903.79.01 (headings .03-.09).
-SEMICONDUCTOR_END_USES = (
-    "us_data_center",
-    "us_repair",
-    "us_research",
-    "us_startup",
-    "us_consumer_electronics",
-    "us_civil_industrial",
-    "us_public_sector",
-)
-# Company programs of the pharmaceuticals proclamation (note 40): Annex III companies (dutiable from
-# Jul 31, 2026), approved onshoring plans (heading 9903.04.64), MFN-pricing agreements (9903.04.65).
-PHARMA_COMPANY_PROGRAMS = ("annex_iii", "onshoring_plan", "mfn_pricing_agreement")
-# Fields whose value must be one of a closed set, with the legal text that defines the set.
-ENUM_FIELDS = {
-    "semiconductor_end_use": (SEMICONDUCTOR_END_USES, "note 39(d)"),
-    "pharma_company_program": (PHARMA_COMPANY_PROGRAMS, "note 40"),
-}
-PASS_THROUGH = ("entry_number", "line_number", "sku")
-SPI_SYNONYMS = {"S": "S", "S+": "S+", "USMCA": "S", "CUSMA": "UST", "UST": "UST", "10": "UST"}
-KNOWN_FIELDS = {
-    "hts",
-    "origin",
-    "entry_date",
-    "export_date",
-    "loading_date",
-    "arrival_date",
-    "value",
-    "spi",
-    "quantity",
-    "unit",
-    "quantity2",
-    "unit2",
-    "metal_weight_share",
-    "melt_country",
-    "smelt_country",
-    "vehicle_age_years",
-    "ad_rate",
-    "cvd_rate",
-    "adcvd_cases",
-    "producer",
-    "remission_code",
-    "importing_country",
-    *ENUM_FIELDS,
-    *MONEY_FIELDS,
-    *BOOL_FIELDS,
-    *PASS_THROUGH,
-}
-
-SCHEMA: dict[str, pl.DataType] = {
-    "line_id": pl.Int64,
-    "hts10": pl.String,
-    "origin": pl.String,
-    "importing_country": pl.String,
-    "entry_ts": pl.Datetime("us"),
-    "loading_ts": pl.Datetime("us"),
-    "arrival_ts": pl.Datetime("us"),
-    "export_ts": pl.Datetime("us"),
-    "value_cents": pl.Int64,
-    "spi": pl.String,
-    "qty_milli": pl.Int64,
-    "unit": pl.String,
-    "qty2_milli": pl.Int64,
-    "unit2": pl.String,
-    "steel_value_cents": pl.Int64,
-    "aluminum_value_cents": pl.Int64,
-    "copper_value_cents": pl.Int64,
-    "us_content_value_cents": pl.Int64,
-    "ca_mx_content_value_cents": pl.Int64,
-    "metal_weight_share": pl.Float64,
-    "melt_country": pl.String,
-    "smelt_country": pl.String,
-    "vehicle_age_years": pl.Float64,
-    "remission_code": pl.String,
-    **dict.fromkeys(BOOL_FIELDS, pl.Boolean),
-    **dict.fromkeys(ENUM_FIELDS, pl.String),
-    "ad_rate_ppm": pl.Int64,
-    "adcvd_cases": pl.List(pl.String),
-    "producer": pl.String,
-    "cvd_rate_ppm": pl.Int64,
-    "error": pl.String,
-}
-
-
-class FieldError(ValueError):
-    """A bad input field: ``field`` and ``reason`` make the message."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
-
-
-def parse_et(value: Any, field: str, *, date_only_time: time = DATE_ONLY_TIME) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, date):
-        return datetime.combine(value, date_only_time)
-    if not isinstance(value, str) or not value.strip():
-        raise FieldError(field, f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, Eastern time)")
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), date_only_time)
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise FieldError(
-            field, f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, Eastern time)"
-        ) from exc
-    if parsed.tzinfo is not None:
-        raise FieldError(field, f"{value!r}: give Eastern wall-clock time without a UTC offset")
-    return parsed
-
-
-def _money(row: dict, field: str) -> int | None:
-    if row.get(field) is None:
-        return None
-    try:
-        cents = to_cents(row[field], field)
-    except ValueError as exc:
-        raise FieldError(field, str(exc).split(": ", 1)[1]) from exc
-    if cents < 0:
-        raise FieldError(field, f"{row[field]!r} is negative")
-    if cents > MAX_VALUE_CENTS:
-        raise FieldError(field, f"{row[field]!r} exceeds the per-line limit of 10,000,000,000.00")
-    return cents
-
-
-def _country(row: dict, field: str, required: bool = False) -> str | None:
-    value = row.get(field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise FieldError(field, "missing (ISO 3166 alpha-2 code, e.g. CA)")
-        return None
-    text = str(value).strip().upper()
-    if not _ISO2.match(text):
-        raise FieldError(field, f"{value!r} is not an ISO 3166 alpha-2 country code")
-    return text
-
-
+MAX_VALUE_CENTS = 10**12  # $10 billion per line keeps every product inside Int64
 CANONICAL_UNITS = frozenset(UNIT_SYNONYMS.values())
+UNIT_LOOKUP = {**UNIT_SYNONYMS, **{u: u for u in CANONICAL_UNITS}}
+_DECIMAL = r"^\s*\+?(\d*)(?:\.(\d*))?\s*$"
+_INDEX = "_line_index"  # the row index while validating (an input column may be named anything)
+_DATE_HELP = "is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, Eastern time)"
 
 
-def _unit(row: dict, field: str) -> str | None:
-    """A unit as printed in the HTS (``pf. liter``) or as the engine names it (``pf_liter``)."""
-    value = row.get(field)
-    if value is None:
-        return None
-    key = str(value).strip().lower()
-    if key in CANONICAL_UNITS:
-        return key
-    if key not in UNIT_SYNONYMS:
-        known = ", ".join(sorted(CANONICAL_UNITS))
-        raise FieldError(field, f"{value!r} is not a known unit ({known})")
-    return UNIT_SYNONYMS[key]
+def _text(field: str) -> pl.Expr:
+    return pl.col(field).cast(pl.String)
 
 
-def _percent_ppm(row: dict, field: str) -> int | None:
-    if row.get(field) is None:
-        return None
-    try:
-        milli = to_milli(row[field], field)  # thousandths of a percent point
-    except ValueError as exc:
-        raise FieldError(field, str(exc).split(": ", 1)[1]) from exc
-    if milli < 0:
-        raise FieldError(field, f"{row[field]!r} is negative")
-    return milli * 10  # 1 percent = 10_000 ppm = 1000 milli × 10
+def _shown(field: str) -> pl.Expr:
+    """The value as the message shows it: ``'text'``."""
+    return pl.concat_str(pl.lit("'"), _text(field), pl.lit("'"))
 
 
-def validate_row(row: Any) -> dict[str, Any]:
-    """One raw input object → typed values; raises :class:`FieldError` on the first bad field."""
-    if not isinstance(row, dict):
-        raise FieldError("line", f"expected an object with fields, got {type(row).__name__}")
-    unknown = sorted(set(row) - KNOWN_FIELDS)
-    if unknown:
-        raise FieldError(unknown[0], f"unknown field (known fields: {', '.join(sorted(KNOWN_FIELDS))})")
-    out: dict[str, Any] = {}
-    try:
-        out["hts10"] = normalize_hts(row.get("hts"))
-    except CodeError as exc:
-        raise FieldError("hts", f"{row.get('hts')!r} {exc.reason}") from exc
-    out["origin"] = _country(row, "origin", required=True)
-    importing = str(row.get("importing_country") or "US").strip().upper()
-    if importing not in {"US", "CA"}:
-        raise FieldError("importing_country", f"{row.get('importing_country')!r} must be US or CA")
-    out["importing_country"] = importing
-    if row.get("entry_date") is None:
-        raise FieldError("entry_date", "missing")
-    out["entry_ts"] = parse_et(row["entry_date"], "entry_date")
-    if out["entry_ts"].date() < EARLIEST_ENTRY:
-        raise FieldError(
-            "entry_date", f"{row['entry_date']!r} is before 2025-01-01; the law here starts then"
+def _message(field: str, reason: pl.Expr | str) -> pl.Expr:
+    reason = pl.lit(reason) if isinstance(reason, str) else reason
+    return pl.concat_str(pl.lit(f"{field}: "), reason)
+
+
+def _bad(condition: pl.Expr, field: str, reason: pl.Expr | str) -> pl.Expr:
+    return pl.when(condition).then(_message(field, reason))
+
+
+def _given(field: str) -> pl.Expr:
+    return pl.col(field).is_not_null() & (_text(field).str.strip_chars() != "")
+
+
+def _scaled(field: str, places: int, max_digits: int) -> tuple[pl.Expr, pl.Expr]:
+    """(value × 10**places as Int64, message) for a decimal number given as text or number."""
+    text = _text(field)
+    whole = text.str.extract(_DECIMAL, 1)
+    frac = text.str.extract(_DECIMAL, 2).fill_null("")
+    negative = text.str.strip_chars().str.starts_with("-")
+    readable = whole.is_not_null() & ((whole != "") | (frac != ""))
+    scaled = (
+        pl.when(readable & (whole.str.len_chars() <= max_digits) & (frac.str.len_chars() <= places))
+        .then(
+            whole.replace("", "0").cast(pl.Int64) * 10**places
+            + pl.when(frac == "")
+            .then(0)
+            .otherwise(frac.str.pad_end(places, "0").cast(pl.Int64, strict=False).fill_null(0))
         )
+        .cast(pl.Int64)
+    )
+    message = (
+        pl.when(negative & pl.col(field).is_not_null())
+        .then(_message(field, pl.concat_str(_shown(field), pl.lit(" is negative"))))
+        .when(~readable & pl.col(field).is_not_null())
+        .then(_message(field, pl.concat_str(_shown(field), pl.lit(" is not a number"))))
+        .when(readable & (frac.str.len_chars() > places))
+        .then(
+            _message(field, pl.concat_str(_shown(field), pl.lit(f" has more than {places} decimal places")))
+        )
+        .when(readable & (whole.str.len_chars() > max_digits))
+        .then(_message(field, pl.concat_str(_shown(field), pl.lit(" is too large"))))
+    )
+    return scaled, message
+
+
+def _money(field: str) -> tuple[pl.Expr, pl.Expr]:
+    cents, message = _scaled(field, 2, 12)
+    limit = _bad(
+        cents > MAX_VALUE_CENTS,
+        field,
+        pl.concat_str(_shown(field), pl.lit(" exceeds the per-line limit of 10,000,000,000.00")),
+    )
+    return cents, pl.coalesce(message, limit)
+
+
+def _timestamp(field: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """An Eastern wall-clock time from a date, a datetime, or ISO text (date alone = noon)."""
+    if dtype == pl.Datetime:
+        return pl.col(field).cast(pl.Datetime("us")), pl.lit(None, dtype=pl.String)
+    if dtype == pl.Date:
+        return pl.col(field).dt.combine(DATE_ONLY_TIME).cast(pl.Datetime("us")), pl.lit(None, dtype=pl.String)
+    text = _text(field).str.strip_chars()
+    day = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    moment = pl.coalesce(
+        *(
+            text.str.strptime(pl.Datetime("us"), fmt, strict=False)
+            for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+        ),
+        text.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S%.f", strict=False),
+    )
+    value = pl.when(text.str.len_chars() == 10).then(day.dt.combine(DATE_ONLY_TIME)).otherwise(moment)
+    offset = text.str.contains(r"T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)$")
+    message = (
+        pl.when(pl.col(field).is_not_null() & offset)
+        .then(
+            _message(
+                field,
+                pl.concat_str(_shown(field), pl.lit(": give Eastern wall-clock time without a UTC offset")),
+            )
+        )
+        .when(pl.col(field).is_not_null() & value.is_null())
+        .then(_message(field, pl.concat_str(_shown(field), pl.lit(f" {_DATE_HELP}"))))
+    )
+    return value.cast(pl.Datetime("us")), message
+
+
+def _country(field: str, required: bool = False) -> tuple[pl.Expr, pl.Expr]:
+    code = _text(field).str.strip_chars().str.to_uppercase()
+    given = _given(field)
+    message = pl.when(given & ~code.str.contains(r"^[A-Z]{2}$")).then(
+        _message(field, pl.concat_str(_shown(field), pl.lit(" is not an ISO 3166 alpha-2 country code")))
+    )
+    if required:
+        message = (
+            pl.when(~given)
+            .then(_message(field, "missing (ISO 3166 alpha-2 code, e.g. CA)"))
+            .otherwise(message)
+        )
+    return pl.when(given).then(code), message
+
+
+def _unit(field: str) -> tuple[pl.Expr, pl.Expr]:
+    key = _text(field).str.strip_chars().str.to_lowercase()
+    unit = key.replace_strict(UNIT_LOOKUP, default=None, return_dtype=pl.String)
+    known = ", ".join(sorted(CANONICAL_UNITS))
+    message = _bad(
+        pl.col(field).is_not_null() & unit.is_null(),
+        field,
+        pl.concat_str(_shown(field), pl.lit(f" is not a known unit ({known})")),
+    )
+    return unit, message
+
+
+def _number(field: str, upper: float | None, reason: str) -> tuple[pl.Expr, pl.Expr]:
+    number = _text(field).str.strip_chars().cast(pl.Float64, strict=False)
+    bad = number.is_null() | (number < 0) | number.is_nan()
+    if upper is not None:
+        bad = bad | (number > upper)
+    message = _bad(pl.col(field).is_not_null() & bad, field, pl.concat_str(_shown(field), pl.lit(reason)))
+    return number, message
+
+
+def _boolean(field: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    if dtype == pl.Boolean:
+        return pl.col(field), pl.lit(None, dtype=pl.String)
+    text = _text(field).str.strip_chars().str.to_lowercase()
+    value = pl.when(text == "true").then(True).when(text == "false").then(False)
+    message = _bad(
+        pl.col(field).is_not_null() & value.is_null(),
+        field,
+        pl.concat_str(_shown(field), pl.lit(" must be true or false")),
+    )
+    return value, message
+
+
+def _cases(dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    field = "adcvd_cases"
+    if isinstance(dtype, pl.List):
+        items = pl.col(field).cast(pl.List(pl.String))
+        shown = pl.concat_str(pl.lit("["), items.list.join(", "), pl.lit("]"))
+    else:
+        items = (
+            _text(field)
+            .str.split(",")
+            .list.eval(pl.element().str.strip_chars())
+            .list.eval(pl.element().filter(pl.element() != ""))
+        )
+        shown = _shown(field)
+    ok = items.list.eval(pl.element().str.contains(r"^[AC]-\d{3}-\d{3}$").fill_null(False)).list.all()
+    message = _bad(
+        pl.col(field).is_not_null() & ~ok,
+        field,
+        pl.concat_str(shown, pl.lit(" must list case numbers like A-122-857")),
+    )
+    return items, message
+
+
+def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
+    """Each output column: (typed value, message), in the order errors are reported."""
+    out: dict[str, tuple[pl.Expr, pl.Expr]] = {}
+    hts = normalize_hts_expr(pl.col("hts"))
+    digits = _text("hts").str.strip_chars().str.replace_all(r"[.\s\-]", "")
+    out["hts10"] = (
+        hts,
+        pl.when(pl.col("hts").is_null())
+        .then(_message("hts", "missing"))
+        .when(~digits.str.contains(r"^\d+$"))
+        .then(_message("hts", pl.concat_str(_shown("hts"), pl.lit(" must contain only digits and dots"))))
+        .when(hts.is_null())
+        .then(
+            _message(
+                "hts",
+                pl.format(
+                    "{} has {} digits; expected 8 or 10",
+                    _shown("hts"),
+                    pl.when(digits.str.len_chars().is_in([7, 9]))
+                    .then(digits.str.len_chars() + 1)
+                    .otherwise(digits.str.len_chars()),
+                ),
+            )
+        ),
+    )
+    out["origin"] = _country("origin", required=True)
+    importing = (
+        _text("importing_country").str.strip_chars().str.to_uppercase().fill_null("US").replace("", "US")
+    )
+    out["importing_country"] = (
+        importing,
+        _bad(
+            ~importing.is_in(["US", "CA"]),
+            "importing_country",
+            pl.concat_str(_shown("importing_country"), pl.lit(" must be US or CA")),
+        ),
+    )
+    entry, entry_msg = _timestamp("entry_date", schema["entry_date"])
+    out["entry_ts"] = (
+        entry,
+        pl.when(pl.col("entry_date").is_null())
+        .then(_message("entry_date", "missing"))
+        .otherwise(entry_msg)
+        .fill_null(
+            _bad(
+                entry.dt.date() < EARLIEST_ENTRY,
+                "entry_date",
+                pl.concat_str(
+                    _shown("entry_date"), pl.lit(" is before 2025-01-01; the law here starts then")
+                ),
+            )
+        ),
+    )
     for field, key in (
         ("loading_date", "loading_ts"),
         ("export_date", "export_ts"),
         ("arrival_date", "arrival_ts"),
     ):
-        out[key] = parse_et(row[field], field) if row.get(field) is not None else None
-    if row.get("value") is None:
-        raise FieldError("value", "missing (entered value in USD, or value for duty in CAD)")
-    out["value_cents"] = _money(row, "value")
+        out[key] = _timestamp(field, schema[field])
+    value, value_msg = _money("value")
+    out["value_cents"] = (
+        value,
+        pl.when(pl.col("value").is_null())
+        .then(_message("value", "missing (entered value in USD, or value for duty in CAD)"))
+        .otherwise(value_msg),
+    )
     for field in MONEY_FIELDS:
-        cents = _money(row, field)
-        if cents is not None and cents > out["value_cents"]:
-            raise FieldError(field, f"{row[field]!r} exceeds the line value {row['value']!r}")
-        out[f"{field}_cents"] = cents
-    spi = row.get("spi")
-    if spi is not None and str(spi).strip():
-        key = str(spi).strip().upper()
-        if key not in SPI_SYNONYMS:
-            raise FieldError(
-                "spi", f"{spi!r} is not a program this engine models (S, S+ for USMCA; UST for CUSMA)"
-            )
-        out["spi"] = SPI_SYNONYMS[key]
-    else:
-        out["spi"] = None
-    for qfield, ufield, qkey, ukey in (
-        ("quantity", "unit", "qty_milli", "unit"),
-        ("quantity2", "unit2", "qty2_milli", "unit2"),
-    ):
-        if row.get(qfield) is not None:
-            try:
-                out[qkey] = to_milli(row[qfield], qfield)
-            except ValueError as exc:
-                raise FieldError(qfield, str(exc).split(": ", 1)[1]) from exc
-            if out[qkey] < 0:
-                raise FieldError(qfield, f"{row[qfield]!r} is negative")
-            if row.get(ufield) is None:
-                raise FieldError(ufield, f"missing: {qfield} needs its unit")
-        else:
-            out[qkey] = None
-        out[ukey] = _unit(row, ufield)
-    share = row.get("metal_weight_share")
-    if share is not None:
-        if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
-            raise FieldError("metal_weight_share", f"{share!r} must be a number from 0 to 1")
-        out["metal_weight_share"] = float(share)
-    out["melt_country"] = _country(row, "melt_country")
-    out["smelt_country"] = _country(row, "smelt_country")
-    age = row.get("vehicle_age_years")
-    if age is not None and (not isinstance(age, int | float) or isinstance(age, bool) or age < 0):
-        raise FieldError("vehicle_age_years", f"{age!r} must be a non-negative number")
-    out["vehicle_age_years"] = float(age) if age is not None else None
+        cents, message = _money(field)
+        over = _bad(
+            cents > value,
+            field,
+            pl.concat_str(_shown(field), pl.lit(" exceeds the line value "), _shown("value")),
+        )
+        out[f"{field}_cents"] = (cents, pl.coalesce(message, over))
+    spi_key = _text("spi").str.strip_chars().str.to_uppercase()
+    spi = spi_key.replace_strict(SPI_SYNONYMS, default=None, return_dtype=pl.String)
+    out["spi"] = (
+        spi,
+        _bad(
+            _given("spi") & spi.is_null(),
+            "spi",
+            pl.concat_str(
+                _shown("spi"), pl.lit(" is not a program this engine models (S, S+ for USMCA; UST for CUSMA)")
+            ),
+        ),
+    )
+    for qfield, ufield, qkey in (("quantity", "unit", "qty_milli"), ("quantity2", "unit2", "qty2_milli")):
+        quantity, q_msg = _scaled(qfield, 3, 15)
+        out[qkey] = (
+            quantity,
+            pl.coalesce(
+                q_msg,
+                _bad(
+                    pl.col(qfield).is_not_null() & pl.col(ufield).is_null(),
+                    ufield,
+                    f"missing: {qfield} needs its unit",
+                ),
+            ),
+        )
+        out[ufield] = _unit(ufield)
+    out["metal_weight_share"] = _number("metal_weight_share", 1.0, " must be a number from 0 to 1")
+    out["melt_country"] = _country("melt_country")
+    out["smelt_country"] = _country("smelt_country")
+    out["vehicle_age_years"] = _number("vehicle_age_years", None, " must be a non-negative number")
     for field in BOOL_FIELDS:
-        value = row.get(field)
-        if value is not None and not isinstance(value, bool):
-            raise FieldError(field, f"{value!r} must be true or false")
-        out[field] = value
-    cases = row.get("adcvd_cases")
-    if cases is not None:
-        if isinstance(cases, str):
-            cases = [c.strip() for c in cases.split(",") if c.strip()]
-        if not isinstance(cases, list) or not all(isinstance(c, str) and _CASE.match(c) for c in cases):
-            raise FieldError("adcvd_cases", f"{row['adcvd_cases']!r} must list case numbers like A-122-857")
-    out["adcvd_cases"] = cases
-    producer = row.get("producer")
-    if producer is not None and (not isinstance(producer, str) or not producer.strip()):
-        raise FieldError("producer", f"{producer!r} must be the producer/exporter name as in the order")
-    out["producer"] = producer.strip() if producer else None
-    code = row.get("remission_code")
-    if code is not None and (not isinstance(code, str) or not _REMISSION.match(code.strip())):
-        raise FieldError("remission_code", f"{code!r} is not a CBSA special authority code like 25-0466C")
-    out["remission_code"] = code.strip() if code else None
+        out[field] = _boolean(field, schema[field])
+    out["adcvd_cases"] = _cases(schema["adcvd_cases"])
+    producer = _text("producer").str.strip_chars()
+    out["producer"] = (
+        pl.when(producer != "").then(producer),
+        _bad(
+            pl.col("producer").is_not_null() & (producer == ""),
+            "producer",
+            pl.concat_str(_shown("producer"), pl.lit(" must be the producer/exporter name as in the order")),
+        ),
+    )
+    remission = _text("remission_code").str.strip_chars()
+    out["remission_code"] = (
+        remission,
+        _bad(
+            pl.col("remission_code").is_not_null() & ~remission.str.contains(r"^\d{2}-\d{4}[A-Z]?$"),
+            "remission_code",
+            pl.concat_str(
+                _shown("remission_code"), pl.lit(" is not a CBSA special authority code like 25-0466C")
+            ),
+        ),
+    )
     for field, (allowed, source) in ENUM_FIELDS.items():
-        value = row.get(field)
-        if value is not None and value not in allowed:
-            raise FieldError(field, f"{value!r} is not one of {', '.join(allowed)} ({source})")
-        out[field] = value
-    if out["importing_country"] == "CA" and out["spi"] in ("S", "S+"):
-        raise FieldError(
-            "spi", f"{spi!r} is a U.S. program; a CUSMA claim into Canada is UST (tariff treatment 10)"
+        out[field] = (
+            _text(field),
+            _bad(
+                pl.col(field).is_not_null() & ~_text(field).is_in(allowed),
+                field,
+                pl.concat_str(_shown(field), pl.lit(f" is not one of {', '.join(allowed)} ({source})")),
+            ),
         )
-    if out["importing_country"] == "US" and out["spi"] == "UST":
-        raise FieldError(
-            "spi", f"{spi!r} is Canada's CUSMA treatment; a USMCA claim into the U.S. is S or S+"
+    crossed = (
+        pl.when((importing == "CA") & spi.is_in(["S", "S+"]))
+        .then(
+            _message(
+                "spi",
+                pl.concat_str(
+                    _shown("spi"),
+                    pl.lit(" is a U.S. program; a CUSMA claim into Canada is UST (tariff treatment 10)"),
+                ),
+            )
         )
-    out["ad_rate_ppm"] = _percent_ppm(row, "ad_rate")
-    out["cvd_rate_ppm"] = _percent_ppm(row, "cvd_rate")
+        .when((importing == "US") & (spi == "UST"))
+        .then(
+            _message(
+                "spi",
+                pl.concat_str(
+                    _shown("spi"),
+                    pl.lit(" is Canada's CUSMA treatment; a USMCA claim into the U.S. is S or S+"),
+                ),
+            )
+        )
+    )
+    out["_spi_program"] = (pl.lit(None), crossed)
+    for field in ("ad_rate", "cvd_rate"):
+        milli, message = _scaled(field, 3, 12)
+        out[f"{field}_ppm"] = (milli * 10, message)  # 1 percent = 10_000 ppm = 1000 milli × 10
     return out
 
 
-def lines_frame(rows: list[Any]) -> tuple[pl.DataFrame, list[dict[str, Any]]]:
-    """Validate every row; return the typed frame (one row per input row) and the pass-through ids."""
-    records: list[dict[str, Any]] = []
-    passthrough: list[dict[str, Any]] = []
-    for index, row in enumerate(rows):
-        ids = {k: row.get(k) for k in PASS_THROUGH if isinstance(row, dict) and row.get(k) is not None}
-        passthrough.append(ids)
-        try:
-            record = validate_row(row)
-            record["error"] = None
-        except FieldError as exc:
-            record = {"error": str(exc)}
-        record["line_id"] = index
-        records.append(record)
-    frame = pl.DataFrame(records, schema=SCHEMA) if records else pl.DataFrame(schema=SCHEMA)
-    return frame, passthrough
+# The input fields each output column reads (the required fields and the default importing
+# country are always validated); an output whose fields are all absent is null without a check.
+_ALWAYS = {"hts10", "origin", "importing_country", "entry_ts", "value_cents"}
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "loading_ts": ("loading_date",),
+    "export_ts": ("export_date",),
+    "arrival_ts": ("arrival_date",),
+    **{f"{field}_cents": (field,) for field in MONEY_FIELDS},
+    "spi": ("spi",),
+    "_spi_program": ("spi",),
+    "qty_milli": ("quantity",),
+    "qty2_milli": ("quantity2",),
+    "ad_rate_ppm": ("ad_rate",),
+    "cvd_rate_ppm": ("cvd_rate",),
+}
+
+
+def _plan(schema: pl.Schema, present: frozenset[str]) -> tuple[list[pl.Expr], list[pl.Expr]]:
+    """(typed columns, messages in report order) for the fields present; cached per input shape."""
+    key = (tuple((name, str(dtype)) for name, dtype in schema.items()), present)
+    if key not in _PLANS:
+        typed, messages = [], []
+        for name, (expr, message) in _fields(schema).items():
+            if name in _ALWAYS or set(_SOURCES.get(name, (name,))) & present:
+                messages.append(message)
+                if not name.startswith("_"):
+                    typed.append(expr.alias(name))
+        if len(_PLANS) > 256:
+            _PLANS.clear()
+        _PLANS[key] = (typed, messages)
+    return _PLANS[key]
+
+
+_PLANS: dict[tuple, tuple[list[pl.Expr], list[pl.Expr]]] = {}
+
+
+def _unknown_fields(columns: list[str]) -> pl.Expr:
+    unknown = sorted(c for c in columns if c not in KNOWN_FIELDS and c != ROW_ERROR)
+    known = ", ".join(sorted(KNOWN_FIELDS))
+    return pl.coalesce(
+        pl.lit(None, dtype=pl.String),
+        *(_bad(pl.col(c).is_not_null(), c, f"unknown field (known fields: {known})") for c in unknown),
+    )
+
+
+def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Validate a raw frame (one column per input field, any subset of the known fields; text or
+    native values); return the typed frame (``SCHEMA``, one row per input row, ``line_id`` = row
+    index) and the pass-through ids (``line_id`` and whichever of ``PASS_THROUGH`` were given)."""
+    missing = [c for c in KNOWN_FIELDS if c not in raw.columns]
+    frame = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
+    if ROW_ERROR not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(ROW_ERROR))
+    frame = frame.with_row_index(_INDEX).with_columns(pl.col(_INDEX).cast(pl.Int64))
+    present = frozenset(c for c in raw.columns if c in KNOWN_FIELDS)
+    typed_exprs, field_messages = _plan(frame.schema, present)
+    messages = [_message("line", pl.col(ROW_ERROR)), _unknown_fields(raw.columns), *field_messages]
+    typed = frame.select(pl.col(_INDEX).alias("line_id"), *typed_exprs, error=pl.coalesce(*messages))
+    ok = pl.col("error").is_null()
+    typed = typed.select(
+        "line_id",
+        *(
+            pl.when(ok).then(pl.col(c)).alias(c) if c in typed.columns else pl.lit(None, dtype=dtype).alias(c)
+            for c, dtype in SCHEMA.items()
+            if c not in ("line_id", "error")
+        ),
+        "error",
+    ).cast(SCHEMA)
+    given = [c for c in PASS_THROUGH if c in raw.columns]
+    passthrough = frame.select(pl.col(_INDEX).alias("line_id"), *given)
+    return typed.select(list(SCHEMA)), passthrough
+
+
+def lines_frame(rows: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Validate every row (objects as parsed from JSON); the typed frame and the pass-through ids."""
+    return validate_frame(raw_from_objects(rows))

@@ -4,135 +4,177 @@ Every amount is a string with exactly two decimals (``"41600.00"``), never a flo
 reading the output gets the exact cents. Field meanings are documented in the README; the
 contract is versioned by ``CONTRACT_VERSION`` and fields are only ever added, never renamed.
 
-This module only reshapes the evaluator's frames; it computes nothing new except the effective
-rate (total duty / value, as a percentage string with four decimals, rounded half up).
+This module only reshapes the evaluator's frames into nested columns (lists of structs) and
+lets Polars write the JSON: no Python loop per line. It computes nothing new except the
+effective rate (total duty / value, as a percentage string with four decimals, rounded half up).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import orjson
 import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.explain import caveat_rows, error_messages, line_rows, not_applied_rows
-from tariffstack.engine.money import cents_to_str, ppm_to_percent
-from tariffstack.hts.codes import dotted
 from tariffstack.hts.store import Store
 
 CONTRACT_VERSION = "1"
 
 
-def _money(cents: int | None) -> str | None:
-    return None if cents is None else cents_to_str(cents)
+def money(cents: pl.Expr) -> pl.Expr:
+    """Integer cents → ``"123.45"`` (``"-0.05"`` for negatives); null stays null."""
+    magnitude = cents.abs()
+    return pl.concat_str(
+        pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+        (magnitude // 100).cast(pl.String),
+        pl.lit("."),
+        (magnitude % 100).cast(pl.String).str.pad_start(2, "0"),
+    )
 
 
-def _effective_rate(total_cents: int | None, value_cents: int | None) -> str | None:
-    if total_cents is None or not value_cents:
-        return None
-    pct = Decimal(total_cents) * 100 / Decimal(value_cents)
-    return str(pct.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+def percent(ppm: pl.Expr) -> pl.Expr:
+    """Parts per million → ``25%`` / ``16.6%`` (trailing zeros dropped)."""
+    frac = (ppm % 10_000).cast(pl.String).str.pad_start(4, "0").str.strip_chars_end("0")
+    whole = (ppm // 10_000).cast(pl.String)
+    return pl.concat_str(
+        whole, pl.when(frac == "").then(pl.lit("")).otherwise(pl.lit(".") + frac), pl.lit("%")
+    )
 
 
-def _split_error(message: str | None) -> dict[str, str] | None:
-    if message is None:
-        return None
-    field, _, reason = message.partition(": ")
-    return {"field": field, "reason": reason, "message": message}
+def effective_rate(total: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """total / value × 100 with four decimals, rounded half up (exact, in Int128)."""
+    num = total.cast(pl.Int128) * 1_000_000 * 2 + value.cast(pl.Int128)
+    scaled = num // (value.cast(pl.Int128) * 2)  # ten-thousandths of a percent
+    text = pl.concat_str(
+        (scaled // 10_000).cast(pl.String),
+        pl.lit("."),
+        (scaled % 10_000).cast(pl.String).str.pad_start(4, "0"),
+    )
+    return pl.when(total.is_not_null() & (value > 0)).then(text)
 
 
-def _group(frame: pl.DataFrame) -> dict[int, list[dict[str, Any]]]:
-    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in frame.iter_rows(named=True):
-        grouped[row["line_id"]].append(row)
-    return grouped
+def _listed(frame: pl.DataFrame, name: str, item: pl.Expr) -> pl.DataFrame:
+    return frame.group_by("line_id", maintain_order=True).agg(item.alias(name))
 
 
-def _line_row(row: dict[str, Any]) -> dict[str, Any]:
-    rate = row["rate_text"] if row["kind"] == "mfn" else ppm_to_percent(row["rate_ppm"] or 0)
-    return {
-        "heading": row["heading"],
-        "measure": row["measure_id"],
-        "kind": row["kind"],
-        "rate": rate,
-        "base": _money(row["base_cents"]),
-        "base_kind": row["base_kind"],
-        "amount": _money(row["amount_cents"]),
-        "refundable": bool(row["void"] or row["remitted"]),
-        "remitted": bool(row["remitted"]),
-        "authority": row["authority"],
-        "reference": {
-            "instrument": row["ref_instrument"],
-            "citation": row["ref_citation"],
-            "url": row["ref_url"],
-        },
-    }
+def _line_items(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
+    rows = line_rows(ev, law, store)
+    rate = (
+        pl.when(pl.col("kind") == "mfn")
+        .then(pl.col("rate_text"))
+        .otherwise(percent(pl.col("rate_ppm").fill_null(0)))
+    )
+    item = pl.struct(
+        heading="heading",
+        measure="measure_id",
+        kind="kind",
+        rate=rate,
+        base=money(pl.col("base_cents")),
+        base_kind="base_kind",
+        amount=money(pl.col("amount_cents")),
+        refundable=(pl.col("void") | pl.col("remitted")).fill_null(False),
+        remitted=pl.col("remitted").fill_null(False),
+        authority="authority",
+        reference=pl.struct(instrument="ref_instrument", citation="ref_citation", url="ref_url"),
+    )
+    reported = pl.col("kind").is_in(["duty", "exemption"]) & pl.col("reported")
+    return rows.group_by("line_id", maintain_order=True).agg(
+        lines=item, headings=pl.col("heading").filter(reported)
+    )
+
+
+def _descriptions(ev: Evaluation, store: Store) -> pl.DataFrame:
+    us = ev.mfn.filter(pl.col("mfn_idx").is_not_null()).join(
+        store.mfn_indexed.select("mfn_idx", "description"), on="mfn_idx"
+    )
+    ca = (
+        ev.mfn.filter(pl.col("ca_text").is_not_null())
+        .with_columns(tariff8=pl.col("hts10").str.slice(0, 8))
+        .join(store.ca_cusma.select("tariff8", "description"), on="tariff8")
+    )
+    return pl.concat([us.select("line_id", "description"), ca.select("line_id", "description")])
+
+
+def records_frame(
+    evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: pl.DataFrame
+) -> pl.DataFrame:
+    """Evaluation frames → one row per input line with the contract's fields as (nested) columns."""
+    s = evaluation.summary
+    items = _line_items(evaluation, law, store)
+    skipped = _listed(
+        not_applied_rows(evaluation, law),
+        "not_applied",
+        pl.struct(measure="measure_id", heading="heading", status="status", reason="reason"),
+    )
+    caveats = _listed(caveat_rows(evaluation, law), "caveats", pl.col("caveat"))
+    errors = error_messages(evaluation, store).select(
+        "line_id",
+        error_object=pl.struct(
+            field=pl.col("message").str.splitn(": ", 2).struct.field("field_0"),
+            reason=pl.col("message").str.splitn(": ", 2).struct.field("field_1"),
+            message="message",
+        ),
+    )
+    empty_list = pl.lit([], dtype=pl.List(pl.String))
+    frame = (
+        s.join(passthrough, on="line_id", how="left")
+        .join(_descriptions(evaluation, store), on="line_id", how="left")
+        .join(items, on="line_id", how="left")
+        .join(skipped, on="line_id", how="left")
+        .join(caveats, on="line_id", how="left")
+        .join(errors, on="line_id", how="left")
+        .sort("line_id")
+    )
+    total = pl.col("total_cents")
+    refundable = pl.when(pl.col("void_cents").is_not_null()).then(
+        pl.col("void_cents") + pl.col("remitted_cents")
+    )
+    ids = [c for c in passthrough.columns if c != "line_id"]
+    return frame.select(
+        pl.col("line_id").alias("line"),
+        *ids,
+        hts=pl.concat_str(
+            pl.col("hts10").str.slice(0, 4),
+            pl.lit("."),
+            pl.col("hts10").str.slice(4, 2),
+            pl.lit("."),
+            pl.col("hts10").str.slice(6),
+        ),
+        entry_date=pl.col("entry_ts").dt.strftime("%Y-%m-%dT%H:%M"),
+        description="description",
+        total_duty=money(total),
+        assessed_duty=money(total),
+        owed_duty=money(pl.col("owed_cents")),
+        refundable=money(refundable),
+        additional_total=money(pl.col("additional_cents")),
+        void_by_ruling=money(pl.col("void_cents")),
+        remitted=money(pl.col("remitted_cents")),
+        adcvd_total=money(pl.col("adcvd_cents")),
+        effective_rate=effective_rate(total, pl.col("value_cents")),
+        headings=pl.col("headings").fill_null(empty_list),
+        lines="lines",
+        not_applied="not_applied",
+        prohibited=pl.col("prohibited").fill_null(False),
+        caveats=pl.col("caveats").fill_null(empty_list),
+        error="error_object",
+    ).with_columns(
+        # Lists are never null in the contract: a line without items has [].
+        pl.col("lines").fill_null(pl.lit([], dtype=frame.schema["lines"])),
+        pl.col("not_applied").fill_null(pl.lit([], dtype=frame.schema["not_applied"])),
+    )
+
+
+def to_json(evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: pl.DataFrame) -> bytes:
+    """The contract as JSON bytes (a list of objects), written by Polars from the nested columns."""
+    frame = records_frame(evaluation, law, store, passthrough)
+    return frame.write_json().encode() if frame.height else b"[]"
 
 
 def to_records(
-    evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: list[dict[str, Any]]
+    evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: pl.DataFrame
 ) -> list[dict[str, Any]]:
-    """Evaluation frames → the list of per-line result objects (the public JSON contract)."""
-    lines = _group(line_rows(evaluation, law, store))
-    skipped = _group(not_applied_rows(evaluation, law))
-    caveats = _group(caveat_rows(evaluation, law))
-    errors = dict(error_messages(evaluation, store).iter_rows())
-    descriptions = dict(
-        evaluation.mfn.filter(pl.col("mfn_idx").is_not_null())
-        .join(store.mfn_indexed.select("mfn_idx", "description"), on="mfn_idx")
-        .select("line_id", "description")
-        .iter_rows()
-    )
-    if "ca_text" in evaluation.mfn.columns:
-        descriptions.update(
-            evaluation.mfn.filter(pl.col("ca_text").is_not_null())
-            .with_columns(tariff8=pl.col("hts10").str.slice(0, 8))
-            .join(store.ca_cusma.select("tariff8", "description"), on="tariff8")
-            .select("line_id", "description")
-            .iter_rows()
-        )
-    out: list[dict[str, Any]] = []
-    for row in evaluation.summary.iter_rows(named=True):
-        line_id = row["line_id"]
-        applied = lines.get(line_id, [])
-        total, owed = row["total_cents"], row["owed_cents"]
-        record: dict[str, Any] = {"line": line_id, **passthrough[line_id]}
-        record.update(
-            {
-                "hts": dotted(row["hts10"]) if row["hts10"] else None,
-                "entry_date": row["entry_ts"].isoformat(timespec="minutes") if row["entry_ts"] else None,
-                "description": descriptions.get(line_id),
-                "total_duty": _money(total),
-                "assessed_duty": _money(total),
-                "owed_duty": _money(owed),
-                "refundable": _money(
-                    None if row["void_cents"] is None else row["void_cents"] + row["remitted_cents"]
-                ),
-                "additional_total": _money(row["additional_cents"]),
-                "void_by_ruling": _money(row["void_cents"]),
-                "remitted": _money(row["remitted_cents"]),
-                "adcvd_total": _money(row["adcvd_cents"]),
-                "effective_rate": _effective_rate(total, row["value_cents"]),
-                "headings": [
-                    r["heading"] for r in applied if r["kind"] in ("duty", "exemption") and r["reported"]
-                ],
-                "lines": [_line_row(r) for r in applied],
-                "not_applied": [
-                    {
-                        "measure": r["measure_id"],
-                        "heading": r["heading"],
-                        "status": r["status"],
-                        "reason": r["reason"],
-                    }
-                    for r in skipped.get(line_id, [])
-                ],
-                "prohibited": bool(row["prohibited"]),
-                "caveats": [r["caveat"] for r in caveats.get(line_id, [])],
-                "error": _split_error(errors.get(line_id)),
-            }
-        )
-        out.append(record)
-    return out
+    """The contract as Python objects (decoded from the same JSON)."""
+    return orjson.loads(to_json(evaluation, law, store, passthrough))

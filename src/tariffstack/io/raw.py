@@ -1,0 +1,73 @@
+"""Raw entry lines as a frame: JSON objects (or Python dicts) → one column per field seen.
+
+The JSON is decoded by Polars in one call (orjson serialises Python objects first, also in one
+call), so the boundary has no Python loop per line. Known fields are kept as text for the
+validator (numbers and booleans as their JSON text); pass-through ids keep their JSON type.
+A row that cannot be decoded as an object of scalar fields (a number, a nested object, a type
+clash with the other rows) is isolated by splitting the batch in halves until it stands alone,
+and comes out with a ``line`` error: every input row comes back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import polars as pl
+
+from tariffstack.law.vocabulary import PASS_THROUGH
+
+ROW_ERROR = "_row_error"  # set on rows that could not be read as objects with fields
+
+
+class InputError(ValueError):
+    """The whole input is unreadable (not JSON, or not a list of objects)."""
+
+
+def _decode(text: bytes) -> pl.DataFrame:
+    frame = pl.read_json(text, infer_schema_length=None)
+    return frame.with_columns(
+        pl.col(c).cast(pl.String)
+        for c, dtype in frame.schema.items()
+        if c not in PASS_THROUGH and not isinstance(dtype, pl.List) and dtype != pl.String
+    )
+
+
+def _isolate(rows: list[Any]) -> pl.DataFrame:
+    """Decode ``rows``; where the batch fails, halve it until the failing rows stand alone."""
+    try:
+        if not rows:
+            return pl.DataFrame()
+        return _decode(orjson.dumps(rows))
+    except (pl.exceptions.PolarsError, orjson.JSONEncodeError, TypeError, ValueError):
+        if len(rows) == 1:
+            kind = type(rows[0]).__name__
+            reason = (
+                f"expected an object with fields, got {kind}"
+                if not isinstance(rows[0], dict)
+                else "a field holds a nested object or list, or a number too large to read"
+            )
+            return pl.DataFrame({ROW_ERROR: [reason]})
+        half = len(rows) // 2
+        return pl.concat([_isolate(rows[:half]), _isolate(rows[half:])], how="diagonal_relaxed")
+
+
+def raw_from_objects(rows: list[Any]) -> pl.DataFrame:
+    """Entry-line objects (parsed JSON or dicts) → the raw frame, one row per object, in order."""
+    frame = _isolate(list(rows))
+    if ROW_ERROR not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(ROW_ERROR))
+    return frame
+
+
+def raw_from_json(text: bytes | str) -> pl.DataFrame:
+    """A JSON list of entry-line objects, or one object → the raw frame."""
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"input: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise InputError(f"input: expected a JSON list of entry-line objects, got {type(data).__name__}")
+    return raw_from_objects(data)
