@@ -36,7 +36,7 @@ DATE_ONLY_TIME = time(12, 0)
 MAX_VALUE_CENTS = 10**12  # $10 billion per line keeps every product inside Int64
 CANONICAL_UNITS = frozenset(UNIT_SYNONYMS.values())
 UNIT_LOOKUP = {**UNIT_SYNONYMS, **{u: u for u in CANONICAL_UNITS}}
-_DECIMAL = r"^\s*\+?(\d*)(?:\.(\d*))?\s*$"
+_DECIMAL = r"^\s*\+?(\d*)(?:\.(\d*))?\s*$"  # whole and fractional digits of a plain decimal
 _INDEX = "_line_index"  # the row index while validating (an input column may be named anything)
 _DATE_HELP = "is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM, Eastern time)"
 
@@ -63,17 +63,34 @@ def _given(field: str) -> pl.Expr:
     return pl.col(field).is_not_null() & (_text(field).str.strip_chars() != "")
 
 
+NUMBER_FIELDS = ("value", *MONEY_FIELDS, "quantity", "quantity2", "ad_rate", "cvd_rate")
+
+
+def _split_numbers(frame: pl.DataFrame, present: frozenset[str]) -> pl.DataFrame:
+    """The whole and fractional digits of each decimal field given, read once (``_whole_<f>``,
+    ``_frac_<f>``; null when the text is not a plain decimal number)."""
+    parts = []
+    for field in NUMBER_FIELDS:
+        if field in present or field == "value":  # the value is required: checked even when absent
+            groups = _text(field).str.extract_groups(_DECIMAL)
+            parts += [
+                groups.struct.field("1").alias(f"_whole_{field}"),
+                groups.struct.field("2").alias(f"_frac_{field}"),
+            ]
+    return frame.with_columns(parts) if parts else frame
+
+
 def _scaled(field: str, places: int, max_digits: int) -> tuple[pl.Expr, pl.Expr]:
     """(value × 10**places as Int64, message) for a decimal number given as text or number."""
     text = _text(field)
-    whole = text.str.extract(_DECIMAL, 1)
-    frac = text.str.extract(_DECIMAL, 2).fill_null("")
+    whole = pl.col(f"_whole_{field}")
+    frac = pl.col(f"_frac_{field}").fill_null("")
     negative = text.str.strip_chars().str.starts_with("-")
     readable = whole.is_not_null() & ((whole != "") | (frac != ""))
     scaled = (
         pl.when(readable & (whole.str.len_chars() <= max_digits) & (frac.str.len_chars() <= places))
         .then(
-            whole.replace("", "0").cast(pl.Int64) * 10**places
+            pl.when(whole == "").then(pl.lit("0")).otherwise(whole).cast(pl.Int64) * 10**places
             + pl.when(frac == "")
             .then(0)
             .otherwise(frac.str.pad_end(places, "0").cast(pl.Int64, strict=False).fill_null(0))
@@ -102,7 +119,7 @@ def _money(field: str) -> tuple[pl.Expr, pl.Expr]:
         field,
         pl.concat_str(_shown(field), pl.lit(" exceeds the per-line limit of 10,000,000,000.00")),
     )
-    return cents, pl.coalesce(message, limit)
+    return pl.when(cents <= MAX_VALUE_CENTS).then(cents), pl.coalesce(message, limit)
 
 
 def _timestamp(field: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -148,7 +165,7 @@ def _country(field: str, required: bool = False) -> tuple[pl.Expr, pl.Expr]:
             .then(_message(field, "missing (ISO 3166 alpha-2 code, e.g. CA)"))
             .otherwise(message)
         )
-    return pl.when(given).then(code), message
+    return pl.when(given & code.str.contains(r"^[A-Z]{2}$")).then(code), message
 
 
 def _unit(field: str) -> tuple[pl.Expr, pl.Expr]:
@@ -169,7 +186,7 @@ def _number(field: str, upper: float | None, reason: str) -> tuple[pl.Expr, pl.E
     if upper is not None:
         bad = bad | (number > upper)
     message = _bad(pl.col(field).is_not_null() & bad, field, pl.concat_str(_shown(field), pl.lit(reason)))
-    return number, message
+    return pl.when(~bad).then(number), message
 
 
 def _boolean(field: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
@@ -204,7 +221,7 @@ def _cases(dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         field,
         pl.concat_str(shown, pl.lit(" must list case numbers like A-122-857")),
     )
-    return items, message
+    return pl.when(ok).then(items), message
 
 
 def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
@@ -233,11 +250,10 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
         ),
     )
     out["origin"] = _country("origin", required=True)
-    importing = (
-        _text("importing_country").str.strip_chars().str.to_uppercase().fill_null("US").replace("", "US")
-    )
+    importing = _text("importing_country").str.strip_chars().str.to_uppercase().fill_null("US")
+    importing = pl.when(importing == "").then(pl.lit("US")).otherwise(importing)
     out["importing_country"] = (
-        importing,
+        pl.when(importing.is_in(["US", "CA"])).then(importing),
         _bad(
             ~importing.is_in(["US", "CA"]),
             "importing_country",
@@ -325,7 +341,7 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
     )
     remission = _text("remission_code").str.strip_chars()
     out["remission_code"] = (
-        remission,
+        pl.when(remission.str.contains(r"^\d{2}-\d{4}[A-Z]?$")).then(remission),
         _bad(
             pl.col("remission_code").is_not_null() & ~remission.str.contains(r"^\d{2}-\d{4}[A-Z]?$"),
             "remission_code",
@@ -336,7 +352,7 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
     )
     for field, (allowed, source) in ENUM_FIELDS.items():
         out[field] = (
-            _text(field),
+            pl.when(_text(field).is_in(allowed)).then(_text(field)),
             _bad(
                 pl.col(field).is_not_null() & ~_text(field).is_in(allowed),
                 field,
@@ -376,6 +392,9 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
 # country are always validated); an output whose fields are all absent is null without a check.
 _ALWAYS = {"hts10", "origin", "importing_country", "entry_ts", "value_cents"}
 _SOURCES: dict[str, tuple[str, ...]] = {
+    "hts10": ("hts",),
+    "entry_ts": ("entry_date",),
+    "value_cents": ("value",),
     "loading_ts": ("loading_date",),
     "export_ts": ("export_date",),
     "arrival_ts": ("arrival_date",),
@@ -383,26 +402,54 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "spi": ("spi",),
     "_spi_program": ("spi",),
     "qty_milli": ("quantity",),
+    "unit": ("unit", "quantity"),  # a quantity without its unit makes the row suspect
+    "unit2": ("unit2", "quantity2"),
     "qty2_milli": ("quantity2",),
     "ad_rate_ppm": ("ad_rate",),
     "cvd_rate_ppm": ("cvd_rate",),
 }
 
 
-def _plan(schema: pl.Schema, present: frozenset[str]) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """(typed columns, messages in report order) for the fields present; cached per input shape."""
+def _plan(schema: pl.Schema, present: frozenset[str]) -> tuple[list[pl.Expr], pl.Expr, list[pl.Expr]]:
+    """(columns of the first pass, the cheap "row may be bad" test over them, the messages in
+    report order) for the fields present; cached per input shape.
+
+    A value that fails its field's check is null, so a row is suspect when a field given has no
+    typed value, a required one is missing, or a check across fields fails; only suspect rows get
+    their messages built (the messages re-read the inputs of those rows alone).
+    """
     key = (tuple((name, str(dtype)) for name, dtype in schema.items()), present)
     if key not in _PLANS:
-        typed, messages = [], []
+        first, messages, suspects = [], [], []
         for name, (expr, message) in _fields(schema).items():
-            if name in _ALWAYS or set(_SOURCES.get(name, (name,))) & present:
-                messages.append(message)
-                if not name.startswith("_"):
-                    typed.append(expr.alias(name))
+            sources = set(_SOURCES.get(name, (name,))) & present
+            if name not in _ALWAYS and not sources:
+                continue
+            messages.append(message)
+            if name.startswith("_"):  # a check across fields, on the inputs (spi against importer)
+                first.append(message.is_not_null().alias(f"_given{name}"))
+                suspects.append(pl.col(f"_given{name}"))
+                continue
+            first.append(expr.alias(name))
+            if name in _ALWAYS:
+                suspects.append(pl.col(name).is_null())
+            else:
+                given = pl.any_horizontal(pl.col(c).is_not_null() for c in sorted(sources))
+                first.append(given.alias(f"_given_{name}"))
+                suspects.append(pl.col(f"_given_{name}") & pl.col(name).is_null())
+        suspects.extend(_cross_checks(present))
         if len(_PLANS) > 256:
             _PLANS.clear()
-        _PLANS[key] = (typed, messages)
+        _PLANS[key] = (first, pl.any_horizontal(suspects), messages)
     return _PLANS[key]
+
+
+def _cross_checks(present: frozenset[str]) -> list[pl.Expr]:
+    """Checks between fields, whose values are each valid alone."""
+    value = pl.col("value_cents")
+    checks = [pl.col("entry_ts").dt.date() < EARLIEST_ENTRY]
+    checks += [pl.col(f"{m}_cents") > value for m in MONEY_FIELDS if m in present]
+    return checks
 
 
 _PLANS: dict[tuple, tuple[list[pl.Expr], list[pl.Expr]]] = {}
@@ -427,9 +474,19 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(ROW_ERROR))
     frame = frame.with_row_index(_INDEX).with_columns(pl.col(_INDEX).cast(pl.Int64))
     present = frozenset(c for c in raw.columns if c in KNOWN_FIELDS)
-    typed_exprs, field_messages = _plan(frame.schema, present)
+    frame = _split_numbers(frame, present)
+    typed_exprs, suspect, field_messages = _plan(frame.schema, present)
+    unknown = [c for c in raw.columns if c not in KNOWN_FIELDS and c != ROW_ERROR]
+    flagged = pl.any_horizontal(pl.col(ROW_ERROR).is_not_null(), *(pl.col(c).is_not_null() for c in unknown))
+    typed = frame.select(pl.col(_INDEX).alias("line_id"), *typed_exprs, _flag=flagged)
+    suspects = frame.filter(typed.select(pl.col("_flag") | suspect).to_series())
     messages = [_message("line", pl.col(ROW_ERROR)), _unknown_fields(raw.columns), *field_messages]
-    typed = frame.select(pl.col(_INDEX).alias("line_id"), *typed_exprs, error=pl.coalesce(*messages))
+    errors = suspects.select(pl.col(_INDEX).alias("line_id"), error=pl.coalesce(*messages))
+    typed = (
+        typed.join(errors, on="line_id", how="left")
+        if not errors.is_empty()
+        else typed.with_columns(error=pl.lit(None, dtype=pl.String))
+    )
     ok = pl.col("error").is_null()
     typed = typed.select(
         "line_id",
