@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tariffstack.hts.store import Store
-from tariffstack.law.loader import Law
+from tariffstack.law.loader import Law, default_law_dir
 from tariffstack.law.model import ListRef, Provision, parse_ts
 
 
@@ -80,8 +80,14 @@ def _check_prefixes(law: Law, store: Store | None) -> list[LintIssue]:
     return issues
 
 
-def lint_law(law: Law, store: Store | None = None) -> list[LintIssue]:
-    """All lint findings; an empty list means the law tree is clean."""
+def lint_law(
+    law: Law, store: Store | None = None, data_dir: Path | None = None, law_dir: Path | None = None
+) -> list[LintIssue]:
+    """All lint findings; an empty list means the law tree is clean.
+
+    With ``data_dir`` (the reference data), list entries are also re-read at their cited source
+    (:func:`check_list_levels`); ``law_dir`` is the law tree the lists are read from (default: packaged).
+    """
     issues: list[LintIssue] = []
     for mid, measure in law.measures.items():
         path = law.measure_paths.get(mid)
@@ -146,6 +152,8 @@ def lint_law(law: Law, store: Store | None = None) -> list[LintIssue]:
             )
     issues.extend(_check_prefixes(law, store))
     issues.extend(check_alternatives(law))
+    if data_dir is not None:
+        issues.extend(check_list_levels(law_dir or default_law_dir(), data_dir)[0])
     return issues
 
 
