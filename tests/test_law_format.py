@@ -130,7 +130,8 @@ def test_lint_flags_two_provisions_charging_one_good_in_one_period(tmp_path: Pat
         # the periods do not meet
         (
             '      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}\n',
-            '      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}\n      - {from: "2025-06-01T00:01", rate: null, ref: p1}\n',
+            '      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}\n'
+            '      - {from: "2025-06-01T00:01", rate: null, ref: p1}\n',
         ),
         # complementary conditions
         (
