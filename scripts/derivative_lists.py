@@ -25,6 +25,7 @@ from list_text import Rows
 _DOTTED = re.compile(r"(?<![\d.])(\d{4}\.\d{2}(?:\.\d{2,4})?)(?![\d.]*\d)")
 FR_AUG18 = "FR-2025-15819-bis-inclusions.txt"
 FR_URL = "https://www.federalregister.gov/d/2025-15819"
+_STAMPINGS = ("87081030", "87082921")  # note 19(i)(E)-(F): bumper and body stampings "of aluminum"
 STEEL_ARTICLES_CH73 = ("7301.10", "7302.10", "7302.40", "7302.90", "7304", "7305", "7306")
 
 
@@ -49,6 +50,27 @@ def footnoted_codes(hts_json: Path, note: int) -> Rows:
         if any(pattern.search(f.get("value", "")) for f in row.get("footnotes") or []):
             rows.append((row["htsno"].replace(".", ""), f"{hts_json.name}: footnote of {row['htsno']}"))
     return rows
+
+
+def stat_line(hts_json: Path, code8: str, description: str) -> tuple[str, str]:
+    """The one statistical line of ``code8`` whose description is ``description`` (e.g. "Of aluminum").
+
+    Notes 16(l) and 19(i) name the 2020 derivative stampings by metal ("bumper stampings of aluminum
+    ... described in subheading 8708.10.30"); the schedule gives each metal its own statistical line,
+    so the list names that line, not the whole subheading (which would charge both metals on one good).
+    """
+    with gzip.open(hts_json) as handle:
+        schedule = json.load(handle)
+    hits = [
+        row["htsno"]
+        for row in schedule
+        if row["htsno"].replace(".", "").startswith(code8)
+        and len(row["htsno"].replace(".", "")) == 10
+        and row["description"].strip().rstrip(":") == description
+    ]
+    if len(hits) != 1:
+        raise ValueError(f"{code8}: expected one statistical line {description!r}, found {hits}")
+    return hits[0].replace(".", ""), f"{hts_json.name}: {hits[0]} {description}"
 
 
 def _common(title: str, instrument: str, citation: str, url: str, generated_by: str, source: str) -> dict:
@@ -146,7 +168,12 @@ def aluminum_lists(data: Path) -> list[tuple[str, Rows, dict]]:
     j_aug = dotted_codes(fr, 499, 500, "utf-8")
     k_aug = dotted_codes(fr, 504, 543, "utf-8")
     later = {c for c, _ in j_aug + k_aug} | {"76129010", "22030000", "9401999030", "9401999070"}
-    i_all = dotted_codes(notes, 16839, 16860, "latin-1")
+    basic = data / "hts" / "hts_2025_basic.json.gz"
+    of_aluminum = {code: stat_line(basic, code, "Of aluminum") for code in _STAMPINGS}
+    i_all = [
+        (of_aluminum[code][0], f"{source}; {of_aluminum[code][1]}") if code in of_aluminum else (code, source)
+        for code, source in dotted_codes(notes, 16839, 16860, "latin-1")
+    ]
     j_mar = [r for r in dotted_codes(notes, 16862, 16867, "latin-1") if r[0] not in later]
     k_mar = [r for r in dotted_codes(notes, 16877, 16906, "latin-1") if r[0] not in later]
     k_mar.append(("9401999081", f"{FR_AUG18}:655 (listed in note 19(k) until Jun 30, 2025)"))
@@ -161,10 +188,17 @@ def aluminum_lists(data: Path) -> list[tuple[str, Rows, dict]]:
                 p10895,
                 "Proc. 10895 cl. 1-3; HTSUS ch. 99 subch. III note 19(i)",
                 "https://www.federalregister.gov/d/2025-03905",
-                "dotted_codes, chapter 99 notes lines 16839-16860",
+                "dotted_codes, chapter 99 notes lines 16839-16860; stat_line for the stampings of (E)-(F)",
                 f"{rev6} lines 16839-16860",
             )
-            | {"confidence": "H", "cross_check": "6 codes; Budget Lab 9903.85.04: the same 6."},
+            | {
+                "confidence": "H",
+                "cross_check": "6 codes; Budget Lab 9903.85.04: the same 6 at 8 digits. The stampings of (E) and (F) "
+                'are named "of aluminum": they are written as the statistical lines 8708.10.3030 and 8708.29.2130 '
+                "(Stampings: Of aluminum, in every 2025-2026 revision), since 8708.10.30 and 8708.29.21 also hold the "
+                "steel stampings of note 16(l) (.3020, .2120), other stampings and, for 8708.10.3050, a note 19(k) "
+                "derivative.",
+            },
         ),
         (
             "s232_alu_deriv_j_2025_03",

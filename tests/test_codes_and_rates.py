@@ -77,3 +77,32 @@ def test_special_program_list_gives_usmca_rate() -> None:
     assert special.for_program("S").status == "free"
     assert special.for_program("JP").ad_valorem_ppm == 21_000
     assert special.for_program("S+") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "ppm", "specifics"),
+    [
+        # printed so in USITC's 2025 Rev 4, 6, 10, 14 and 2026 Rev 9 JSON (41 HTS10 codes)
+        ("2.5% <u></u>", "ad_valorem", 25_000, ()),
+        ("2.5%<u></u>", "ad_valorem", 25_000, ()),
+        ("$1.13/m<sup>3</sup>", "specific", 0, ((113_000_000, "m3"),)),
+        ("14.5¢/m<sup>2 </sup>+ 0.4%", "compound", 4_000, ((14_500_000, "m2"),)),
+        ("6.5¢/gross<il></il>", "specific", 0, ((6_500_000, "gross"),)),
+        ("3.7% &nbsp;", "ad_valorem", 37_000, ()),
+    ],
+)
+def test_html_markup_in_rate_texts_is_typography(text: str, status: str, ppm: int, specifics: tuple) -> None:
+    rate = parse_rate(text)
+    assert (rate.status, rate.ad_valorem_ppm) == (status, ppm)
+    assert tuple((s.amount_microcents, s.unit) for s in rate.specifics) == specifics
+    assert "<" not in rate.text
+
+
+def test_markup_in_the_special_column_does_not_hide_the_usmca_rate() -> None:
+    assert parse_special("Free (A+,CA,MX,S) <u></u>").for_program("S").status == "free"
+
+
+def test_per_article_rate_is_a_specific_rate_per_number() -> None:
+    rate = parse_rate("13.5¢/kg + 6.3% + 1.9¢/article")
+    assert rate.status == "compound"
+    assert [(s.amount_microcents, s.unit) for s in rate.specifics] == [(13_500_000, "kg"), (1_900_000, "no")]

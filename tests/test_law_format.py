@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tariffstack.law.lint import lint_law
+from tariffstack.law.lint import check_alternatives, check_list_levels, lint_law
 from tariffstack.law.loader import LawError, default_law_dir, load_law
 from tariffstack.law.schema import schema_documents
 
@@ -91,8 +91,100 @@ def test_lint_requires_list_provenance(tmp_path: Path) -> None:
     assert any("no .provenance.yaml sidecar" in str(i) for i in lint_law(load_law(root)))
 
 
-def test_packaged_law_is_lint_clean(store) -> None:
-    assert [str(i) for i in lint_law(load_law(), store)] == []
+def test_packaged_law_is_lint_clean(store, settings) -> None:
+    assert [str(i) for i in lint_law(load_law(), store, data_dir=settings.data_dir)] == []
+
+
+OVERLAP = (
+    MEASURE
+    + """\
+  - heading: "9903.81.91"
+    label: Derivative heading
+    countries: [CA]
+    products: {include: ["7208100000"]}
+    rates:
+      - {from: "2025-06-01T00:01", rate: "50%", ref: p1}
+"""
+)
+
+
+def test_lint_flags_two_provisions_charging_one_good_in_one_period(tmp_path: Path) -> None:
+    issues = [str(i) for i in check_alternatives(load_law(_tree(tmp_path, OVERLAP)))]
+    assert len(issues) == 1
+    assert "9903.81.87 / 9903.81.91" in issues[0] and "both take 7208100000" in issues[0]
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        # the article heading yields to the derivative heading (the text's "except for derivative ...")
+        (
+            '    products: {include: ["7208"]}\n',
+            '    products: {include: ["7208"]}\n    except_headings: ["9903.81.91"]\n',
+        ),
+        # the derivative scope is narrowed to a line the article scope excludes
+        (
+            '    products: {include: ["7208"]}\n',
+            '    products: {include: ["7208"], exclude: ["7208100000"]}\n',
+        ),
+        # the periods do not meet
+        (
+            '      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}\n',
+            '      - {from: "2025-03-12T00:01", rate: "25%", ref: p1}\n'
+            '      - {from: "2025-06-01T00:01", rate: null, ref: p1}\n',
+        ),
+        # complementary conditions
+        (
+            '    products: {include: ["7208"]}\n',
+            '    products: {include: ["7208"]}\n    conditions: [{spi_in: [S]}]\n',
+        ),
+    ],
+)
+def test_lint_accepts_overlaps_that_are_declared(tmp_path: Path, declared: tuple[str, str]) -> None:
+    old, new = declared
+    text = OVERLAP.replace(old, new, 1)
+    if "spi_in" in new:
+        text = text.replace(
+            '    products: {include: ["7208100000"]}\n',
+            '    products: {include: ["7208100000"]}\n    conditions: [{spi_not_in: [S]}]\n',
+        )
+    assert [str(i) for i in check_alternatives(load_law(_tree(tmp_path, text)))] == []
+
+
+def test_lint_accepts_an_overlap_a_rule_declares(tmp_path: Path) -> None:
+    root = _tree(tmp_path, OVERLAP)
+    rules = root / "us" / "rules"
+    rules.mkdir()
+    (rules / "precedence.yaml").write_text(
+        "importing_country: US\nrules:\n  - id: r1\n    label: derivative wins\n"
+        '    winner: {measures: [us/test/example], headings: ["9903.81.91"]}\n'
+        '    loser: {measures: [us/test/example], headings: ["9903.81.87"]}\n'
+        '    effect: displace\n    from: "2025-03-12T00:01"\n'
+        '    ref: {instrument: Heading 9903.81.87, citation: except for derivative products, url: "https://example.gov"}\n'
+    )
+    assert [str(i) for i in check_alternatives(load_law(root))] == []
+
+
+def test_every_list_entry_has_the_digit_level_its_source_prints(settings) -> None:
+    issues, checked = check_list_levels(default_law_dir(), settings.data_dir)
+    assert [str(i) for i in issues] == []
+    assert checked > 4000  # the entries read from the notes, annexes, FR text and USITC footnotes
+
+
+def test_list_level_lint_catches_an_8_digit_entry_for_a_10_digit_line(tmp_path: Path, settings) -> None:
+    root = _tree(tmp_path, MEASURE)
+    lists = root / "us" / "lists"
+    lists.mkdir()
+    # FR 2025-15819 line 197 prints 7302.90.9000 (a statistical line), not 7302.90.90
+    (lists / "wide.csv").write_text(
+        "prefix,source\n73029090,FR-2025-15819-bis-inclusions.txt:197\n7302909000,FR-2025-15819-bis-inclusions.txt:197\n"
+    )
+    issues, checked = check_list_levels(root, settings.data_dir)
+    assert checked == 2
+    assert [str(i) for i in issues] == [
+        "list us/wide row 2: entry 73029090 is not printed at that digit level at its source "
+        "FR-2025-15819-bis-inclusions.txt:197"
+    ]
 
 
 def test_published_schema_matches_models() -> None:

@@ -36,9 +36,22 @@ def test_store_counts(store: Store) -> None:
 def test_rate_coverage_2026_rev_10(store: Store) -> None:
     report = rate_coverage(store, "2026_rev_10")
     assert report["hts10_lines"] == 19_833
-    assert report["by_status"]["text"] == 4
+    assert report["by_status"]["text"] == 3  # two watch-movement formulas and 10¢/1,000 pins + 3.5%
     assert report["structured_general_pct"] == 99.98
-    assert report["computable_from_value_and_quantity_pct"] == 97.85
+    assert report["computable_from_value_and_quantity_pct"] == 97.86
+
+
+def test_rate_texts_with_html_markup_are_parsed(store: Store) -> None:
+    """2025 Rev 14 prints 41 general rates with HTML (``2.5% <u></u>``, ``$1.13/m<sup>3</sup>``)."""
+    assert rate_coverage(store, "2025_rev_14")["computable_from_value_and_quantity_pct"] == 97.84
+    rev14 = store.hts10.filter(pl.col("revision") == "2025_rev_14")
+    assert rev14.filter(pl.col("general_text").str.contains("<")).is_empty()
+    grapes = rev14.filter(pl.col("hts10") == "0806102015").row(0, named=True)
+    assert (grapes["general_status"], grapes["general_spec1_uc"], grapes["general_spec1_unit"]) == (
+        "specific",
+        113_000_000,
+        "m3",
+    )
 
 
 def test_description_path_and_usmca_rate(store: Store) -> None:

@@ -187,13 +187,14 @@ def lint(
     store: StoreOpt = None,
     law: Annotated[Path | None, typer.Option(help="Law directory")] = None,
 ) -> None:
-    """Check the law files (references, date order, HTS prefixes in force, list provenance)."""
+    """Check the law files (references, date order, HTS prefixes in force, list provenance and levels,
+    overlapping provisions declared)."""
     from tariffstack.hts.store import Store
     from tariffstack.law.lint import lint_law
     from tariffstack.law.loader import load_law
 
     settings = Settings.from_env(data, store)
-    issues = lint_law(load_law(law), Store(settings.store_dir))
+    issues = lint_law(load_law(law), Store(settings.store_dir), data_dir=settings.data_dir, law_dir=law)
     for issue in issues:
         err.print(str(issue), highlight=False)
     err.print(f"{len(issues)} issue(s)")

@@ -1,13 +1,17 @@
 """Parse HTS rate-of-duty texts into structured rates.
 
 The schedule prints rates as text: ``Free``, ``6.8%``, ``4.4¢/kg``, ``$1.035/doz.``, ``0.9¢/kg + 2.6%``,
-``Free (A+,AU,...,S,SG)``. The engine needs numbers. This module turns each text into a
-:class:`Rate` with exact integer units (parts per million for ad valorem; millionths of a cent per
-unit for specific rates), or says it cannot, and why. Nothing unreadable becomes zero.
+``Free (A+,AU,...,S,SG)``. The engine needs numbers. USITC's JSON sometimes carries the HTML of its
+web edition inside a rate (``5% <u></u>``, ``$1.13/m<sup>3</sup>``, ``14.5¢/m<sup>2 </sup>+ 0.4%``):
+the markup is typography, not law, so it is removed (tags dropped, entities decoded) before parsing.
+This module turns each text into a :class:`Rate` with exact integer units (parts per million for
+ad valorem; millionths of a cent per unit for specific rates), or says it cannot, and why.
+Nothing unreadable becomes zero.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -46,6 +50,7 @@ UNIT_SYNONYMS: dict[str, str] = {
     "no.": "no",
     "no": "no",
     "each": "no",
+    "article": "no",
     "jewel": "jewel",
     "thousand": "thousand",
     "1000": "thousand",
@@ -63,6 +68,14 @@ _PROGRAMS = re.compile(r"\(([^()]*)\)")
 _REFERENCE = re.compile(r"^(The rate (of duty )?applicable to|See additional U\.S\. note \d+)", re.IGNORECASE)
 _POLARITY = re.compile(rf"^{_NUMBER}¢/kg less {_NUMBER}¢/kg for each degree under 100 degrees.*not less than")
 _PER_LINE = re.compile(rf"^{_NUMBER}¢/line/ ?gross \+ {_NUMBER}%$")
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def strip_markup(text: str) -> str:
+    """The rate text without HTML tags or entities (``m<sup>3</sup>`` → ``m3``, ``5% <u></u>`` → ``5%``)."""
+    if "<" not in text and "&" not in text:
+        return text
+    return html.unescape(_TAG.sub("", text)).replace("\xa0", " ")
 
 
 @dataclass(frozen=True)
@@ -147,7 +160,7 @@ def _strip_programs(text: str) -> str:
 
 def parse_rate(text: str | None) -> Rate:
     """Parse one column-1 general or column-2 rate text (special-program lists excluded)."""
-    raw = (text or "").strip()
+    raw = strip_markup(text or "").strip()
     clean = " ".join(raw.split())
     if not clean:
         return Rate("empty", raw)
@@ -216,7 +229,7 @@ _SPECIAL_GROUP = re.compile(r"([^()]*?)\s*\(([^()]*)\)")
 
 def parse_special(text: str | None) -> SpecialRates:
     """``Free (A+,AU,S,SG) 2.5% (JP)`` → groups; ``See 9823.xx (S+)`` references stay text rates."""
-    clean = " ".join((text or "").split())
+    clean = " ".join(strip_markup(text or "").split())
     groups = []
     for rate_text, programs in _SPECIAL_GROUP.findall(clean):
         codes = tuple(p.strip() for p in programs.split(",") if p.strip())
