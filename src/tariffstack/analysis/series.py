@@ -182,9 +182,11 @@ def raw_frame(lines: pl.DataFrame) -> pl.DataFrame:
         cents = f"{name}_cents"
         if cents in lines.columns and lines[cents].null_count() < lines.height:
             cols[name] = pl.col(cents) / 100
+    dated = pl.col("eval_date") >= pl.col("fact_from") if "fact_from" in lines.columns else pl.lit(True)
     for name in ("commerce_approved_us_content", "commerce_approved_quantity", "melt_country", "smelt_country"):
         if name in lines.columns and lines[name].null_count() < lines.height:
-            cols[name] = pl.col(name)
+            quota_fact = name != "commerce_approved_us_content"  # scenario quota facts hold from their date
+            cols[name] = pl.when(dated).then(pl.col(name)) if quota_fact else pl.col(name)
     return lines.select(**cols)
 
 
