@@ -336,22 +336,56 @@ def changes_cmd(
 
     engine, data_dir, assumptions = _analysis_setup(data, store, weights, "full", 0.0)
     try:
-        feed, totals = change_feed(engine, data_dir, _day(from_, "--from"), _day(to, "--to"), hts, assumptions)
+        feed, totals = change_feed(
+            engine, data_dir, _day(from_, "--from"), _day(to, "--to"), hts, assumptions
+        )
     except ValueError as exc:
         raise _fail(str(exc)) from exc
     if as_json:
         json.dump({**totals, "changes": feed.to_dicts()}, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
-    table = Table(title=f"Law changes {totals['from']} → {totals['to']} (effective rate {totals['etr_from']}% → {totals['etr_to']}%)")
-    for col in ("effective", "measure_id", "heading", "change", "rate_before", "rate_after", "instrument", "hts10_lines", "value_touched_usd", "etr_effect_pp"):
+    table = Table(
+        title=f"Law changes {totals['from']} → {totals['to']} "
+        f"(effective rate {totals['etr_from']}% → {totals['etr_to']}%)"
+    )
+    for col in (
+        "effective",
+        "measure_id",
+        "heading",
+        "change",
+        "rate_before",
+        "rate_after",
+        "instrument",
+        "hts10_lines",
+        "value_touched_usd",
+        "etr_effect_pp",
+    ):
         table.add_column(col)
     for row in feed.iter_rows(named=True):
-        table.add_row(*[
-            str(row["effective"]), row["measure_id"], row["heading"], row["change"], row["rate_before"] or "", row["rate_after"] or "",
-            (row["instrument"] or "")[:60], str(row["hts10_lines"]), f"{row['value_touched_usd']:,.0f}", f"{row['etr_effect_pp']:+.3f}",
-        ])
+        table.add_row(
+            *[
+                str(row["effective"]),
+                row["measure_id"],
+                row["heading"],
+                row["change"],
+                row["rate_before"] or "",
+                row["rate_after"] or "",
+                (row["instrument"] or "")[:60],
+                str(row["hts10_lines"]),
+                f"{row['value_touched_usd']:,.0f}",
+                f"{row['etr_effect_pp']:+.3f}",
+            ]
+        )
     Console(width=220).print(table)
+
+
+@app.command("scenario-schema")
+def scenario_schema_cmd() -> None:
+    """Write the JSON Schema of scenario files to src/tariffstack/schema/scenario.schema.json."""
+    from tariffstack.analysis.scenarios import write_scenario_schema
+
+    err.print(f"wrote {write_scenario_schema()}")
 
 
 if __name__ == "__main__":

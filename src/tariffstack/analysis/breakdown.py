@@ -23,7 +23,9 @@ def hs_sections(data_dir: Path) -> pl.DataFrame:
     """chapter (2 digits) → section (roman numeral) and the section's name."""
     hs = pl.read_csv(data_dir / "hs" / "harmonized-system.csv", infer_schema=False)
     names = pl.read_csv(data_dir / "hs" / "sections.csv", infer_schema=False, encoding="utf8-lossy")
-    names = names.rename({names.columns[0]: "section"}).with_columns(pl.col("section").str.strip_chars("\ufeff"))
+    names = names.rename({names.columns[0]: "section"}).with_columns(
+        pl.col("section").str.strip_chars("\ufeff")
+    )
     chapters = (
         hs.filter(pl.col("level") == "2")
         .select(chapter="hscode", section="section", chapter_name="description")
@@ -44,7 +46,9 @@ def point_for(run: Run, day: date) -> pl.DataFrame:
     """The (wkey, eval_date) row of ``run.daily`` for ``day``."""
     row = run.daily.filter(pl.col("date") == day)
     if row.is_empty():
-        raise ValueError(f"date: {day} is outside the series {run.daily['date'].min()} … {run.daily['date'].max()}")
+        raise ValueError(
+            f"date: {day} is outside the series {run.daily['date'].min()} … {run.daily['date'].max()}"
+        )
     return row
 
 
@@ -71,20 +75,17 @@ def by_sector(run: Run, day: date, data_dir: Path, level: str = "section") -> pl
     lines = day_lines(run, day).filter(pl.col("state") == "computed")
     sections = hs_sections(data_dir)
     keys = ["section", "section_name"] if level == "section" else ["chapter", "chapter_name", "section"]
-    return (
-        _rates(
-            lines.with_columns(chapter=pl.col("hts10").str.slice(0, 2))
-            .join(sections, on="chapter", how="left")
-            .group_by(keys)
-            .agg(
-                value_usd=pl.col("value_cents").sum() / 100,
-                duty_usd=pl.col("total_cents").sum() / 100,
-                additional_usd=pl.col("additional_cents").sum() / 100,
-                tariff_free_usd=pl.col("value_cents").filter(pl.col("additional_cents") == 0).sum() / 100,
-            )
+    return _rates(
+        lines.with_columns(chapter=pl.col("hts10").str.slice(0, 2))
+        .join(sections, on="chapter", how="left")
+        .group_by(keys)
+        .agg(
+            value_usd=pl.col("value_cents").sum() / 100,
+            duty_usd=pl.col("total_cents").sum() / 100,
+            additional_usd=pl.col("additional_cents").sum() / 100,
+            tariff_free_usd=pl.col("value_cents").filter(pl.col("additional_cents") == 0).sum() / 100,
         )
-        .sort("duty_usd", descending=True)
-    )
+    ).sort("duty_usd", descending=True)
 
 
 def by_heading(run: Run, day: date, headings: pl.DataFrame) -> pl.DataFrame:
@@ -108,14 +109,18 @@ def by_heading(run: Run, day: date, headings: pl.DataFrame) -> pl.DataFrame:
 def top_lines(run: Run, day: date, n: int = 25, descriptions: pl.DataFrame | None = None) -> pl.DataFrame:
     """The HTS10 lines paying the most duty on ``day`` (claimed and unclaimed parts together)."""
     lines = day_lines(run, day).filter(pl.col("state") == "computed")
-    out = _rates(
-        lines.group_by("hts10").agg(
-            value_usd=pl.col("value_cents").sum() / 100,
-            claimed_usd=pl.col("value_cents").filter(pl.col("claimed")).sum() / 100,
-            duty_usd=pl.col("total_cents").sum() / 100,
-            tariff_free_usd=pl.col("value_cents").filter(pl.col("additional_cents") == 0).sum() / 100,
+    out = (
+        _rates(
+            lines.group_by("hts10").agg(
+                value_usd=pl.col("value_cents").sum() / 100,
+                claimed_usd=pl.col("value_cents").filter(pl.col("claimed")).sum() / 100,
+                duty_usd=pl.col("total_cents").sum() / 100,
+                tariff_free_usd=pl.col("value_cents").filter(pl.col("additional_cents") == 0).sum() / 100,
+            )
         )
-    ).sort("duty_usd", descending=True).head(n)
+        .sort("duty_usd", descending=True)
+        .head(n)
+    )
     if descriptions is not None:
         out = out.join(descriptions, on="hts10", how="left")
     return out

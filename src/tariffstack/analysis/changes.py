@@ -50,7 +50,8 @@ def law_events(engine: Engine, d1: date, d2: date) -> pl.DataFrame:
         )
     )
     rules = c.rules.filter(
-        ((pl.col("rule_from") > lo) & (pl.col("rule_from") <= hi)) | ((pl.col("rule_to") > lo) & (pl.col("rule_to") <= hi))
+        ((pl.col("rule_from") > lo) & (pl.col("rule_from") <= hi))
+        | ((pl.col("rule_to") > lo) & (pl.col("rule_to") <= hi))
     )
     parties = pl.concat([c.rule_winners, c.rule_losers]).unique()
     ruled = (
@@ -60,7 +61,9 @@ def law_events(engine: Engine, d1: date, d2: date) -> pl.DataFrame:
             "measure_id",
             "heading",
             "hid",
-            effective=pl.when(pl.col("rule_from") > lo).then(pl.col("rule_from")).otherwise(pl.col("rule_to")),
+            effective=pl.when(pl.col("rule_from") > lo)
+            .then(pl.col("rule_from"))
+            .otherwise(pl.col("rule_to")),
             change=pl.when(pl.col("rule_from") > lo)
             .then(pl.lit("precedence rule starts: ") + pl.col("rule_id"))
             .otherwise(pl.lit("precedence rule ends: ") + pl.col("rule_id")),
@@ -74,7 +77,11 @@ def law_events(engine: Engine, d1: date, d2: date) -> pl.DataFrame:
 
 
 def change_feed(
-    engine: Engine, data_dir: Path, d1: date, d2: date, hts_prefix: str | None = None,
+    engine: Engine,
+    data_dir: Path,
+    d1: date,
+    d2: date,
+    hts_prefix: str | None = None,
     assumptions: Assumptions | None = None,
 ) -> tuple[pl.DataFrame, dict]:
     """Every heading that changed between the dates, with lines, value and effect; and the totals."""
@@ -97,27 +104,51 @@ def change_feed(
     per = (
         duties.join(computed.select("uid", "eval_date", "hts10", "value_cents"), on="uid")
         .group_by("hid", "eval_date")
-        .agg(duty=pl.col("amount_cents").sum(), codes=pl.col("hts10").unique(), value=pl.col("value_cents").sum())
+        .agg(
+            duty=pl.col("amount_cents").sum(),
+            codes=pl.col("hts10").unique(),
+            value=pl.col("value_cents").sum(),
+        )
     )
     at = {d: per.filter(pl.col("eval_date") == d).drop("eval_date") for d in (d1, d2)}
     effect = (
-        at[d1].join(at[d2], on="hid", how="full", suffix="_2", coalesce=True)
+        at[d1]
+        .join(at[d2], on="hid", how="full", suffix="_2", coalesce=True)
         .with_columns(
-            hts10_lines=pl.concat_list(pl.col("codes").fill_null([]), pl.col("codes_2").fill_null([])).list.unique().list.len(),
-            value_touched_usd=pl.max_horizontal(pl.col("value").fill_null(0), pl.col("value_2").fill_null(0)) / 100,
-            etr_effect_pp=(pl.col("duty_2").fill_null(0) / max(value[d2], 1) - pl.col("duty").fill_null(0) / max(value[d1], 1)) * 100,
+            hts10_lines=pl.concat_list(pl.col("codes").fill_null([]), pl.col("codes_2").fill_null([]))
+            .list.unique()
+            .list.len(),
+            value_touched_usd=pl.max_horizontal(pl.col("value").fill_null(0), pl.col("value_2").fill_null(0))
+            / 100,
+            etr_effect_pp=(
+                pl.col("duty_2").fill_null(0) / max(value[d2], 1)
+                - pl.col("duty").fill_null(0) / max(value[d1], 1)
+            )
+            * 100,
         )
         .select("hid", "hts10_lines", "value_touched_usd", "etr_effect_pp")
     )
     feed = (
         events.join(effect, on="hid", how="left")
-        .with_columns(pl.col("hts10_lines").fill_null(0), pl.col("value_touched_usd").fill_null(0.0), pl.col("etr_effect_pp").fill_null(0.0))
+        .with_columns(
+            pl.col("hts10_lines").fill_null(0),
+            pl.col("value_touched_usd").fill_null(0.0),
+            pl.col("etr_effect_pp").fill_null(0.0),
+        )
         .drop("hid")
     )
+
     def etr(d: date) -> float:
         rows = computed.filter(pl.col("eval_date") == d)
         return float(rows["total_cents"].sum() / max(rows["value_cents"].sum(), 1) * 100)
 
-    totals = {"from": d1.isoformat(), "to": d2.isoformat(), "weights": wkey, "hts_prefix": hts_prefix or "",
-              "etr_from": round(etr(d1), 4), "etr_to": round(etr(d2), 4), "headings_changed": feed.select("measure_id", "heading").unique().height}
+    totals = {
+        "from": d1.isoformat(),
+        "to": d2.isoformat(),
+        "weights": wkey,
+        "hts_prefix": hts_prefix or "",
+        "etr_from": round(etr(d1), 4),
+        "etr_to": round(etr(d2), 4),
+        "headings_changed": feed.select("measure_id", "heading").unique().height,
+    }
     return feed, totals

@@ -30,9 +30,12 @@ def canadian_side(baseline: Engine, scenario_law_engine: Engine) -> pl.DataFrame
     The reference data has no Canadian imports from the U.S. by tariff item, so the effect on
     Canada's side is shown as what changes in law (items, rates), not as duty on trade.
     """
+
     def table(engine: Engine) -> pl.DataFrame:
         c = engine.compiled
-        prov = c.provisions.filter(pl.col("measure_id").str.starts_with("ca/")).select("pid", "measure_id", "heading")
+        prov = c.provisions.filter(pl.col("measure_id").str.starts_with("ca/")).select(
+            "pid", "measure_id", "heading"
+        )
         items = c.scope.filter(pl.col("include")).group_by("pid").agg(items=pl.col("prefix").n_unique())
         rates = c.rates.group_by("pid").agg(history=pl.col("rate_text").fill_null("ends").str.join(" → "))
         return (
@@ -46,7 +49,9 @@ def canadian_side(baseline: Engine, scenario_law_engine: Engine) -> pl.DataFrame
     return (
         before.join(after, on=["measure_id", "heading"], how="full", suffix="_scenario", coalesce=True)
         .filter(pl.col("history").ne_missing(pl.col("history_scenario")))
-        .select("measure_id", "heading", "items", history_baseline="history", history_scenario="history_scenario")
+        .select(
+            "measure_id", "heading", "items", history_baseline="history", history_scenario="history_scenario"
+        )
         .sort("measure_id", "heading")
     )
 
@@ -77,7 +82,9 @@ def compare_authorities(base: Run, scen: Run) -> pl.DataFrame:
 def top_changes(base: Run, scen: Run, day: date, n: int = 25) -> pl.DataFrame:
     def per_line(run: Run) -> pl.DataFrame:
         lines = breakdown.day_lines(run, day).filter(pl.col("state") == "computed")
-        return lines.group_by("hts10").agg(value_usd=pl.col("value_cents").sum() / 100, duty_usd=pl.col("total_cents").sum() / 100)
+        return lines.group_by("hts10").agg(
+            value_usd=pl.col("value_cents").sum() / 100, duty_usd=pl.col("total_cents").sum() / 100
+        )
 
     return (
         per_line(base)
@@ -88,7 +95,9 @@ def top_changes(base: Run, scen: Run, day: date, n: int = 25) -> pl.DataFrame:
     )
 
 
-def run_scenario(engine: Engine, data_dir: Path, path: Path, assumptions: Assumptions, out: Path | None = None) -> dict:
+def run_scenario(
+    engine: Engine, data_dir: Path, path: Path, assumptions: Assumptions, out: Path | None = None
+) -> dict:
     """Validate, apply and evaluate a scenario; write tables and charts under ``out`` if given."""
     law = engine.law
     scenario = load_scenario(path, law)
@@ -96,7 +105,11 @@ def run_scenario(engine: Engine, data_dir: Path, path: Path, assumptions: Assump
     s_assumptions = scenario_assumptions(assumptions, scenario)
     start = max(first_day(scenario) or START, START)
     base_flows = load_flows(data_dir, assumptions.weights)
-    s_flows = base_flows if s_assumptions.weights == assumptions.weights else load_flows(data_dir, s_assumptions.weights)
+    s_flows = (
+        base_flows
+        if s_assumptions.weights == assumptions.weights
+        else load_flows(data_dir, s_assumptions.weights)
+    )
     base = run_series(Inputs(engine, base_flows, assumptions, data_dir), start=start)
     s_inputs = Inputs(s_engine, s_flows, s_assumptions, data_dir)
     s_inputs.lines_override = quota_lines(weighted_lines(s_inputs), scenario, s_engine.law, data_dir)
@@ -109,7 +122,12 @@ def run_scenario(engine: Engine, data_dir: Path, path: Path, assumptions: Assump
     sectors = (
         breakdown.by_sector(base, day, data_dir)
         .select("section", "section_name", "value_usd", etr_baseline="etr_pct")
-        .join(breakdown.by_sector(scen, day, data_dir).select("section", etr_scenario="etr_pct"), on="section", how="full", coalesce=True)
+        .join(
+            breakdown.by_sector(scen, day, data_dir).select("section", etr_scenario="etr_pct"),
+            on="section",
+            how="full",
+            coalesce=True,
+        )
         .with_columns(change_pp=pl.col("etr_scenario") - pl.col("etr_baseline"))
         .sort("value_usd", descending=True)
     )

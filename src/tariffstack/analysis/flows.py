@@ -205,17 +205,19 @@ def content_columns(lines: pl.DataFrame, data_dir: Path, assumptions: Assumption
     """Add the content facts (``steel_value_cents`` ...) the assumptions declare (null = not declared)."""
     metals = ("steel", "aluminum", "copper")
     if assumptions.content == "full":
-        out = lines.with_columns(
-            **{f"{m}_value_cents": pl.lit(None, dtype=pl.Int64) for m in metals}
-        )
+        out = lines.with_columns(**{f"{m}_value_cents": pl.lit(None, dtype=pl.Int64) for m in metals})
     elif assumptions.content == "bea":
-        shares = pl.read_csv(
-            data_dir / "lists" / "budgetlab" / "metal_content_shares_bea_hs10.csv",
-            infer_schema=False,
-        ).select(
-            hts10=pl.col("hs10").str.zfill(10),
-            **{f"_{m}": pl.col(f"{m}_share").cast(pl.Float64) for m in metals},
-        ).unique("hts10")
+        shares = (
+            pl.read_csv(
+                data_dir / "lists" / "budgetlab" / "metal_content_shares_bea_hs10.csv",
+                infer_schema=False,
+            )
+            .select(
+                hts10=pl.col("hs10").str.zfill(10),
+                **{f"_{m}": pl.col(f"{m}_share").cast(pl.Float64) for m in metals},
+            )
+            .unique("hts10")
+        )
         out = (
             lines.join(shares, on="hts10", how="left")
             .with_columns(
@@ -231,16 +233,14 @@ def content_columns(lines: pl.DataFrame, data_dir: Path, assumptions: Assumption
     else:
         share = float(assumptions.content.split(":", 1)[1])
         out = lines.with_columns(
-            **{
-                f"{m}_value_cents": (pl.col("value_cents") * share).round().cast(pl.Int64)
-                for m in metals
-            }
+            **{f"{m}_value_cents": (pl.col("value_cents") * share).round().cast(pl.Int64) for m in metals}
         )
     vehicles = pl.col("claimed") & pl.col("hts10").str.starts_with("87")
     if assumptions.us_content > 0:
         out = out.with_columns(
-            us_content_value_cents=pl.when(vehicles)
-            .then((pl.col("value_cents") * assumptions.us_content).round().cast(pl.Int64)),
+            us_content_value_cents=pl.when(vehicles).then(
+                (pl.col("value_cents") * assumptions.us_content).round().cast(pl.Int64)
+            ),
             commerce_approved_us_content=pl.when(vehicles).then(pl.lit(True)),
         )
     else:

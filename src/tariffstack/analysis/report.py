@@ -19,7 +19,9 @@ DEFAULT_DATES = [date(2025, 10, 15), date(2026, 9, 15)]
 EVENT_MIN_PP = 0.3  # annotate law changes that move the effective rate by at least this much
 
 
-def baseline_run(engine: Engine, data_dir: Path, assumptions: Assumptions, extra_days: list[date] | None = None) -> Run:
+def baseline_run(
+    engine: Engine, data_dir: Path, assumptions: Assumptions, extra_days: list[date] | None = None
+) -> Run:
     flows = load_flows(data_dir, assumptions.weights)
     return run_series(Inputs(engine, flows, assumptions, data_dir), extra_days=extra_days)
 
@@ -28,9 +30,17 @@ def daily_columns(run: Run) -> pl.DataFrame:
     """The published daily table: date, rates in percent, shares as fractions, money per day."""
     first = ["date", "etr_total", "etr_owed", "etr_mfn", "etr_additional"]
     cats = [f"etr_{c}" for c in run.categories["category"].to_list()]
-    shares = ["tariff_free_share", "duty_free_share", "usmca_claim_share", "uncomputed_share", "prohibited_share"]
+    shares = [
+        "tariff_free_share",
+        "duty_free_share",
+        "usmca_claim_share",
+        "uncomputed_share",
+        "prohibited_share",
+    ]
     rest = [c for c in run.daily.columns if c not in {*first, *cats, *shares}]
-    return run.daily.select(*first, *cats, *shares, *rest).with_columns(weights_after_last_month=pl.lit(run.weights))
+    return run.daily.select(*first, *cats, *shares, *rest).with_columns(
+        weights_after_last_month=pl.lit(run.weights)
+    )
 
 
 def events(engine: Engine, daily: pl.DataFrame) -> pl.DataFrame:
@@ -48,7 +58,9 @@ def events(engine: Engine, daily: pl.DataFrame) -> pl.DataFrame:
         on_day = rates.filter(pl.col("from_ts").dt.date() == day)
         measures = on_day["measure_id"].unique().sort().to_list()
         short = ", ".join(m.split("/", 1)[1] for m in measures[:3]) + ("…" if len(measures) > 3 else "")
-        out.append({"date": day, "jump_pp": round(jump, 2), "label": f"{day:%d %b %y}: {short} ({jump:+.1f})"})
+        out.append(
+            {"date": day, "jump_pp": round(jump, 2), "label": f"{day:%d %b %y}: {short} ({jump:+.1f})"}
+        )
     return pl.DataFrame(out, schema={"date": pl.Date, "jump_pp": pl.Float64, "label": pl.String})
 
 
@@ -56,10 +68,16 @@ def reference_comparison(daily: pl.DataFrame, data_dir: Path) -> pl.DataFrame:
     """Budget Lab's published Canada rates beside ours on the same dates."""
     path = data_dir / "reference" / "budgetlab_reference_checks.csv"
     ref = pl.read_csv(path, infer_schema=False).filter(
-        (pl.col("country") == "Canada") & pl.col("metric").is_in(["statutory_rate_import_weighted", "weighted_etr_canada_tracker"])
+        (pl.col("country") == "Canada")
+        & pl.col("metric").is_in(["statutory_rate_import_weighted", "weighted_etr_canada_tracker"])
     )
     return (
-        ref.select("metric", date=pl.col("date").str.to_date(), budgetlab_pct=pl.col("value").cast(pl.Float64), notes="notes")
+        ref.select(
+            "metric",
+            date=pl.col("date").str.to_date(),
+            budgetlab_pct=pl.col("value").cast(pl.Float64),
+            notes="notes",
+        )
         .join(daily.select("date", "etr_total", "etr_owed", "uncomputed_share"), on="date", how="left")
         .with_columns(diff_pp=(pl.col("etr_total") - pl.col("budgetlab_pct")).round(2))
         .sort("date")
@@ -83,7 +101,8 @@ def write_html(out: Path, title: str, note: str, sections: list[tuple[str, str]]
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:1150px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;font-size:12px;margin:1em 0}td,th{border:1px solid #ccc;padding:2px 6px}"
+        "table{border-collapse:collapse;font-size:12px;margin:1em 0}"
+        "td,th{border:1px solid #ccc;padding:2px 6px}"
         "th{background:#f3f3f3}td{text-align:right}img{max-width:100%}.note{color:#555;font-size:13px}</style>",
         f"</head><body><h1>{html.escape(title)}</h1><p class='note'>{html.escape(note)}</p>",
     ]
@@ -100,7 +119,9 @@ def img(path: Path, alt: str) -> str:
     return f"<img alt='{html.escape(alt)}' src='data:image/png;base64,{data}'>"
 
 
-def write_report(engine: Engine, data_dir: Path, out: Path, assumptions: Assumptions, dates: list[date] | None = None) -> dict:
+def write_report(
+    engine: Engine, data_dir: Path, out: Path, assumptions: Assumptions, dates: list[date] | None = None
+) -> dict:
     """Compute the series and write every output under ``out``; returns a summary dict."""
     dates = dates or DEFAULT_DATES
     out.mkdir(parents=True, exist_ok=True)
@@ -141,17 +162,26 @@ def write_report(engine: Engine, data_dir: Path, out: Path, assumptions: Assumpt
     ref = reference_comparison(table, data_dir)
     ref.write_csv(out / "budgetlab_comparison.csv")
     key = answers_85(table)
-    (out / "summary.json").write_text(json.dumps({"assumptions": note, **key}, indent=2, default=str), encoding="utf-8")
+    (out / "summary.json").write_text(
+        json.dumps({"assumptions": note, **key}, indent=2, default=str), encoding="utf-8"
+    )
     monthly = (
         table.group_by(month=pl.col("date").dt.truncate("1mo"))
-        .agg(pl.col("etr_total").mean(), pl.col("etr_owed").mean(), pl.col("tariff_free_share").mean(),
-             pl.col("uncomputed_share").mean())
+        .agg(
+            pl.col("etr_total").mean(),
+            pl.col("etr_owed").mean(),
+            pl.col("tariff_free_share").mean(),
+            pl.col("uncomputed_share").mean(),
+        )
         .sort("month")
     )
     body = [
         ("Effective rate by day", img(figures["timeline"][0], "timeline")),
         ("By authority", img(figures["by_authority"][0], "stacked area by authority")),
-        ("Tariff-free share and the 85% claim", img(figures["tariff_free"][0], "tariff-free share") + _table_html(pl.DataFrame([key]))),
+        (
+            "Tariff-free share and the 85% claim",
+            img(figures["tariff_free"][0], "tariff-free share") + _table_html(pl.DataFrame([key])),
+        ),
         ("By HS section", img(figures["sectors"][0], "sector bars")),
         ("Monthly means of the daily series", _table_html(monthly, 40)),
         ("Legal events annotated", _table_html(ev, 60)),
@@ -159,7 +189,12 @@ def write_report(engine: Engine, data_dir: Path, out: Path, assumptions: Assumpt
         *sections_html,
     ]
     write_html(out, "What the tariff war costs Canadian trade, day by day", note, body)
-    return {"days": table.height, "evaluation_points": run.points.height, "lines_evaluated": run.lines.height, **key}
+    return {
+        "days": table.height,
+        "evaluation_points": run.points.height,
+        "lines_evaluated": run.lines.height,
+        **key,
+    }
 
 
 def answers_85(daily: pl.DataFrame) -> dict:

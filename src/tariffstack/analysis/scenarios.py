@@ -39,7 +39,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tariffstack.analysis.flows import Assumptions, annual_2024
 from tariffstack.api import Engine
 from tariffstack.law.loader import Law, LawError, load_yaml
-from tariffstack.law.model import DatedRate, ListRef, Measure, PrecedenceRule, ProductScope, Reference, parse_ts
+from tariffstack.law.model import (
+    DatedRate,
+    ListRef,
+    Measure,
+    PrecedenceRule,
+    ProductScope,
+    Reference,
+    parse_ts,
+)
 
 SCENARIO_REF = "scenario"
 
@@ -137,8 +145,19 @@ class Quota(_Dated):
 
 
 Change = Annotated[
-    SetRate | EndMeasure | KeepInForce | RemoveMeasure | NotVoid | AddMeasure | SetScope | AddRule | RemoveRule
-    | MoveRule | ClaimRate | SetAssumptions | Quota,
+    SetRate
+    | EndMeasure
+    | KeepInForce
+    | RemoveMeasure
+    | NotVoid
+    | AddMeasure
+    | SetScope
+    | AddRule
+    | RemoveRule
+    | MoveRule
+    | ClaimRate
+    | SetAssumptions
+    | Quota,
     Field(discriminator="op"),
 ]
 
@@ -185,9 +204,15 @@ def _check_names(path: Path, scenario: Scenario, law: Law) -> None:
             added.add(change.measure.id)
         elif isinstance(measure, str):
             if measure not in law.measures and measure not in added:
-                raise ScenarioError(f"{path}: key {key}.measure: value {measure!r}: no such measure in the law")
-            headings = getattr(change, "headings", None) or ([change.heading] if isinstance(change, SetScope) else [])
-            known = {p.heading for p in law.measures[measure].provisions} if measure in law.measures else set()
+                raise ScenarioError(
+                    f"{path}: key {key}.measure: value {measure!r}: no such measure in the law"
+                )
+            headings = getattr(change, "headings", None) or (
+                [change.heading] if isinstance(change, SetScope) else []
+            )
+            known = (
+                {p.heading for p in law.measures[measure].provisions} if measure in law.measures else set()
+            )
             for heading in headings:
                 if heading not in known:
                     raise ScenarioError(
@@ -206,7 +231,11 @@ def _check_names(path: Path, scenario: Scenario, law: Law) -> None:
 
 
 def _with_reference(measure: Measure, scenario: Scenario, path: Path) -> Measure:
-    ref = Reference(instrument=f"Scenario: {scenario.name}", citation=scenario.description[:200], url=path.resolve().as_uri())
+    ref = Reference(
+        instrument=f"Scenario: {scenario.name}",
+        citation=scenario.description[:200],
+        url=path.resolve().as_uri(),
+    )
     return measure.model_copy(update={"references": {**measure.references, SCENARIO_REF: ref}})
 
 
@@ -265,11 +294,23 @@ def apply(law: Law, scenario: Scenario, path: Path) -> Law:
                 new = (
                     _capped(prov.rates, change.from_, change.rate)
                     if change.cap and change.rate
-                    else _rates_from(prov.rates, change.from_, [DatedRate.model_validate({"from": change.from_, "rate": change.rate, "ref": SCENARIO_REF})])
+                    else _rates_from(
+                        prov.rates,
+                        change.from_,
+                        [
+                            DatedRate.model_validate(
+                                {"from": change.from_, "rate": change.rate, "ref": SCENARIO_REF}
+                            )
+                        ],
+                    )
                 )
                 prov = prov.model_copy(update={"rates": new})
             elif isinstance(change, EndMeasure):
-                new = _rates_from(prov.rates, change.from_, [DatedRate.model_validate({"from": change.from_, "rate": None, "ref": SCENARIO_REF})])
+                new = _rates_from(
+                    prov.rates,
+                    change.from_,
+                    [DatedRate.model_validate({"from": change.from_, "rate": None, "ref": SCENARIO_REF})],
+                )
                 prov = prov.model_copy(update={"rates": new})
             elif isinstance(change, KeepInForce):
                 kept = _rates_from(prov.rates, change.from_, [])
@@ -343,18 +384,42 @@ def quota_lines(lines: pl.DataFrame, scenario: Scenario, law: Law, data_dir: Pat
             .join(volume, on="hts10", how="left")
             .with_columns(
                 share=pl.when(in_scope)
-                .then(pl.min_horizontal(pl.lit(1.0), pl.col("quota_cents").fill_null(0) / pl.col("line_total")))
+                .then(
+                    pl.min_horizontal(pl.lit(1.0), pl.col("quota_cents").fill_null(0) / pl.col("line_total"))
+                )
                 .otherwise(0.0)
             )
         )
         value_in = (pl.col("value_cents") * pl.col("share")).round().cast(pl.Int64)
         scale = [c for c in lines.columns if c.endswith("_value_cents")]
-        inside = tagged.with_columns(value_cents=value_in, **{c: (pl.col(c) * pl.col("share")).round().cast(pl.Int64) for c in scale})
-        inside = inside.with_columns(**{k: pl.lit(v) for k, v in change.facts.items()}, fact_from=pl.lit(datetime.fromisoformat(change.from_).date()))
+        inside = tagged.with_columns(
+            value_cents=value_in, **{c: (pl.col(c) * pl.col("share")).round().cast(pl.Int64) for c in scale}
+        )
+        inside = inside.with_columns(
+            **{k: pl.lit(v) for k, v in change.facts.items()},
+            fact_from=pl.lit(datetime.fromisoformat(change.from_).date()),
+        )
         outside = tagged.with_columns(
             value_cents=pl.col("value_cents") - value_in,
             **{c: pl.col(c) - (pl.col(c) * pl.col("share")).round().cast(pl.Int64) for c in scale},
         )
         drop = ["line_total", "quota_cents", "share"]
-        lines = pl.concat([inside.drop(drop), outside.drop(drop)], how="diagonal").filter(pl.col("value_cents") > 0)
+        lines = pl.concat([inside.drop(drop), outside.drop(drop)], how="diagonal").filter(
+            pl.col("value_cents") > 0
+        )
     return lines
+
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "scenario.schema.json"
+
+
+def scenario_schema() -> dict:
+    """The JSON Schema of scenario files, generated from the models (published in ``schema/``)."""
+    return Scenario.model_json_schema(by_alias=True)
+
+
+def write_scenario_schema(path: Path = SCHEMA_PATH) -> Path:
+    import json
+
+    path.write_text(json.dumps(scenario_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

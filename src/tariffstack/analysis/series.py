@@ -80,7 +80,7 @@ def categories(engine: Engine) -> pl.DataFrame:
         engine.compiled.provisions.select("pid", "hid", "mid", "heading", "authority", "is_deposit")
         .join(measures, on="mid")
         .with_columns(
-            category=pl.col("measure_id").str.split_exact("/", 1).struct.field("field_1").str.replace_all("/", "_")
+            category=pl.col("measure_id").str.splitn("/", 2).struct.field("field_1").str.replace_all("/", "_")
         )
         .with_columns(
             label=pl.col("authority").str.split(",").list.first()
@@ -93,9 +93,11 @@ def categories(engine: Engine) -> pl.DataFrame:
 
 def category_table(engine: Engine) -> pl.DataFrame:
     cats = categories(engine).filter((pl.col("importing_country") == "US") & ~pl.col("is_deposit"))
-    return cats.group_by("category").agg(
-        pl.col("label").first(), pl.col("authority").first(), pl.col("measure_id").first()
-    ).sort("category")
+    return (
+        cats.group_by("category")
+        .agg(pl.col("label").first(), pl.col("authority").first(), pl.col("measure_id").first())
+        .sort("category")
+    )
 
 
 def _day(ts: datetime) -> date:
@@ -108,7 +110,9 @@ def law_change_days(engine: Engine, start: date = START, end: date = END) -> lis
     return sorted({_day(ts) for ts in engine.compiled.breakpoints.to_list() if start <= _day(ts) <= end})
 
 
-def schedule_change_days(engine: Engine, codes: pl.Series, start: date = START, end: date = END) -> list[date]:
+def schedule_change_days(
+    engine: Engine, codes: pl.Series, start: date = START, end: date = END
+) -> list[date]:
     """Revision dates on which an MFN interval of one of ``codes`` starts or ends."""
     mfn = engine.store.mfn_indexed.filter(pl.col("hts10").is_in(codes.implode()))
     days = set(mfn["valid_from"].to_list()) | set(mfn["valid_to"].to_list())
@@ -123,7 +127,9 @@ def _month_starts(start: date, end: date) -> list[date]:
     return out
 
 
-def plan(inputs: Inputs, start: date = START, end: date = END, extra_days: list[date] | None = None) -> pl.DataFrame:
+def plan(
+    inputs: Inputs, start: date = START, end: date = END, extra_days: list[date] | None = None
+) -> pl.DataFrame:
     """One row per day: ``date``, ``wkey`` (the month's own flows, or the projection), ``eval_date``."""
     flows = inputs.flows
     codes = pl.concat([flows.monthly["hts10"], flows.projection["hts10"]]).unique()
@@ -158,7 +164,9 @@ def weighted_lines(inputs: Inputs) -> pl.DataFrame:
     table = pl.concat(
         [
             flows.monthly.select(
-                wkey=pl.col("month").dt.strftime("%Y-%m"), hts10="hts10", total_cents="total_cents",
+                wkey=pl.col("month").dt.strftime("%Y-%m"),
+                hts10="hts10",
+                total_cents="total_cents",
                 usmca_cents="usmca_cents",
             ),
             flows.projection.select(
@@ -183,14 +191,21 @@ def raw_frame(lines: pl.DataFrame) -> pl.DataFrame:
         if cents in lines.columns and lines[cents].null_count() < lines.height:
             cols[name] = pl.col(cents) / 100
     dated = pl.col("eval_date") >= pl.col("fact_from") if "fact_from" in lines.columns else pl.lit(True)
-    for name in ("commerce_approved_us_content", "commerce_approved_quantity", "melt_country", "smelt_country"):
+    for name in (
+        "commerce_approved_us_content",
+        "commerce_approved_quantity",
+        "melt_country",
+        "smelt_country",
+    ):
         if name in lines.columns and lines[name].null_count() < lines.height:
             quota_fact = name != "commerce_approved_us_content"  # scenario quota facts hold from their date
             cols[name] = pl.when(dated).then(pl.col(name)) if quota_fact else pl.col(name)
     return lines.select(**cols)
 
 
-def _evaluate_chunk(engine: Engine, chunk: pl.DataFrame, cats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _evaluate_chunk(
+    engine: Engine, chunk: pl.DataFrame, cats: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     evaluation = evaluate_raw(engine, raw_frame(chunk))
     summary = evaluation.summary.sort("line_id")
     base = int(chunk["uid"][0])  # chunk uids are contiguous: uid = base + row index
@@ -223,7 +238,9 @@ def _evaluate_chunk(engine: Engine, chunk: pl.DataFrame, cats: pl.DataFrame) -> 
     return results, duties
 
 
-def evaluate_plan(inputs: Inputs, days: pl.DataFrame, chunk_lines: int = CHUNK_LINES) -> tuple[pl.DataFrame, pl.DataFrame]:
+def evaluate_plan(
+    inputs: Inputs, days: pl.DataFrame, chunk_lines: int = CHUNK_LINES
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Every (wkey, eval_date) pair × its lines through the engine; per-line results and duties."""
     pairs = days.select("wkey", "eval_date").unique().sort("eval_date", "wkey")
     lines = weighted_lines(inputs)
@@ -309,15 +326,22 @@ def daily(days: pl.DataFrame, points: pl.DataFrame) -> pl.DataFrame:
                 for c in money
                 if c in ("value_all_cents", "value_cents", "total_cents", "owed_cents", "void_cents")
             },
-            weights=pl.when(pl.col("wkey") == PROJECTION).then(pl.lit("projection")).otherwise(pl.lit("month")),
+            weights=pl.when(pl.col("wkey") == PROJECTION)
+            .then(pl.lit("projection"))
+            .otherwise(pl.lit("month")),
             eval_date="eval_date",
         )
         .sort("date")
     )
 
 
-def run_series(inputs: Inputs, start: date = START, end: date = END, chunk_lines: int = CHUNK_LINES,
-               extra_days: list[date] | None = None) -> Run:
+def run_series(
+    inputs: Inputs,
+    start: date = START,
+    end: date = END,
+    chunk_lines: int = CHUNK_LINES,
+    extra_days: list[date] | None = None,
+) -> Run:
     """The full daily series (and everything the report needs) for one law and one set of assumptions."""
     days = plan(inputs, start, end, extra_days)
     lines, duties = evaluate_plan(inputs, days, chunk_lines)

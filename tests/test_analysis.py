@@ -1,0 +1,229 @@
+"""The analysis package: series against hand-computed values, against single-line engine results,
+scenarios that never touch the baseline, and strict scenario validation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tariffstack.analysis.flows import AssumptionError, Assumptions, Flows, load_flows
+from tariffstack.analysis.scenarios import (
+    SCHEMA_PATH,
+    ScenarioError,
+    apply,
+    load_scenario,
+    scenario_engine,
+    scenario_schema,
+)
+from tariffstack.analysis.series import Inputs, run_series
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "src" / "tariffstack" / "analysis" / "scenarios"
+OCT = date(2025, 10, 1)
+
+
+def _flows(rows: list[tuple[str, int, int]]) -> Flows:
+    """A synthetic month (Oct 2025) of flows: (hts10, total USD, USMCA-claimed USD)."""
+    monthly = pl.DataFrame(
+        {
+            "month": [OCT] * len(rows),
+            "hts10": [r[0] for r in rows],
+            "total_cents": [r[1] * 100 for r in rows],
+            "usmca_cents": [r[2] * 100 for r in rows],
+        }
+    )
+    return Flows(
+        monthly=monthly, projection=monthly.drop("month").head(0), last_month=OCT, weights="latest12"
+    )
+
+
+SYNTHETIC = [
+    ("6109100012", 1_000_000, 400_000),  # cotton T-shirts: MFN 16.5%; IEEPA Canada 35% unless USMCA
+    ("7208510030", 2_000_000, 1_500_000),  # flat-rolled steel: MFN free; Section 232 50% on full value
+    ("0101210010", 500_000, 500_000),  # pure-bred horses: free, all claimed
+    ("2709002090", 3_000_000, 1_000_000),  # crude oil: 10.5¢/bbl needs a quantity when not claimed
+]
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(engine, settings):
+    inputs = Inputs(engine, _flows(SYNTHETIC), Assumptions(), settings.data_dir)
+    return run_series(inputs, start=OCT, end=date(2025, 10, 31))
+
+
+def test_series_matches_hand_computed_values(synthetic_run):
+    """15 Oct 2025: EO 14325 (35% from Aug 1, 2025), Proc. 10947 (steel 50% from Jun 4, 2025; with
+    no content declared the duty falls on the full value and IEEPA takes the zero remainder),
+    USMCA goods exempt from IEEPA (9903.01.14), MFN 16.5% on 6109.10.00.
+
+    Computed value: 1,000,000 + 2,000,000 + 500,000 + 1,000,000 (claimed crude) = 4,500,000.
+    Duty: 600,000 × (16.5% + 35%) = 309,000, plus 2,000,000 × 50% = 1,000,000: 1,309,000.
+    The unclaimed crude (2,000,000 of 6,500,000) cannot be computed without a quantity."""
+    day = synthetic_run.daily.filter(pl.col("date") == date(2025, 10, 15)).row(0, named=True)
+    assert day["etr_total"] == pytest.approx(1_309_000 / 4_500_000 * 100)
+    assert day["etr_mfn"] == pytest.approx(99_000 / 4_500_000 * 100)
+    assert day["etr_ieepa_canada"] == pytest.approx(210_000 / 4_500_000 * 100)
+    assert day["etr_s232_steel"] == pytest.approx(1_000_000 / 4_500_000 * 100)
+    assert day["etr_owed"] == pytest.approx((1_309_000 - 210_000) / 4_500_000 * 100)  # IEEPA void
+    assert day["tariff_free_share"] == pytest.approx(1_900_000 / 4_500_000)
+    assert day["duty_free_share"] == pytest.approx(1_900_000 / 4_500_000)
+    assert day["uncomputed_share"] == pytest.approx(2_000_000 / 6_500_000)
+    assert day["usmca_claim_share"] == pytest.approx(3_400_000 / 4_500_000)
+    assert day["total_usd"] == pytest.approx(1_309_000 / 31, abs=0.01)  # money per day: month ÷ 31
+
+
+def test_one_evaluation_per_change_point(synthetic_run):
+    """Every day of October takes one of few evaluation points, not one evaluation per day."""
+    assert synthetic_run.daily.height == 31
+    assert synthetic_run.points.height < 10
+    assert synthetic_run.lines.select("eval_date").n_unique() == synthetic_run.points.height
+
+
+def test_uncomputed_lines_keep_their_reason(synthetic_run):
+    lines = synthetic_run.lines.filter(pl.col("state") == "uncomputed")
+    assert set(lines["hts10"]) == {"2709002090"}
+    assert set(lines["reason"]) == {"specific rate needs a quantity"}
+    assert lines["total_cents"].is_null().all()  # never a zero duty
+
+
+def test_series_agrees_with_single_line_engine_results(engine, settings):
+    """Sampled rows of a real month through the public JSON contract, one row at a time."""
+    flows = load_flows(settings.data_dir)
+    month = flows.monthly.filter(pl.col("month") == OCT)
+    sample = month.sort("total_cents", descending=True).head(400).sample(40, seed=7)
+    real = Flows(monthly=sample, projection=sample.drop("month").head(0), last_month=OCT, weights="latest12")
+    run = run_series(
+        Inputs(engine, real, Assumptions(), settings.data_dir),
+        start=date(2025, 10, 15),
+        end=date(2025, 10, 15),
+    )
+    checked = 0
+    for row in run.lines.iter_rows(named=True):
+        line = {
+            "hts": row["hts10"],
+            "origin": "CA",
+            "entry_date": "2025-10-15",
+            "value": f"{row['value_cents'] // 100}.{row['value_cents'] % 100:02d}",
+        }
+        if row["claimed"]:
+            line["spi"] = "S"
+        [result] = engine.calc([line])
+        if row["state"] == "uncomputed":
+            assert result["error"] is not None or result["total_duty"] is None
+            continue
+        assert result["total_duty"] == f"{row['total_cents'] // 100}.{row['total_cents'] % 100:02d}"
+        assert (
+            result["additional_total"]
+            == f"{row['additional_cents'] // 100}.{row['additional_cents'] % 100:02d}"
+        )
+        checked += 1
+    assert checked >= 30
+
+
+HEAD = "name: x\ndescription: y\nchanges:\n"
+
+
+def _dump(law) -> str:
+    return json.dumps(
+        {
+            "measures": {k: m.model_dump(mode="json") for k, m in sorted(law.measures.items())},
+            "rules": {k: r.model_dump(mode="json") for k, r in sorted(law.rules.items())},
+        },
+        sort_keys=True,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in SCENARIOS.glob("*.yaml")))
+def test_shipped_scenarios_validate_and_leave_the_baseline_unchanged(engine, name):
+    before = _dump(engine.law)
+    rates_before = engine.compiled.rates.height
+    path = SCENARIOS / f"{name}.yaml"
+    scenario = load_scenario(path, engine.law)
+    changed = scenario_engine(engine, apply(engine.law, scenario, path))
+    assert changed.compiled.provisions.height > 0
+    assert _dump(engine.law) == before
+    assert engine.compiled.rates.height == rates_before
+    assert changed.law is not engine.law
+
+
+def test_scenario_changes_the_copy_and_the_result(engine, settings, synthetic_run):
+    """Steel at 25% for Canada from Oct 10, 2025: the steel line pays 25% from then; the baseline
+    run of the same flows is unchanged."""
+    path = ROOT / "tests" / "scenario_steel_25.yaml"
+    path.write_text(
+        "name: steel 25\ndescription: test\nchanges:\n"
+        "  - {op: set_rate, measure: us/s232/steel, from: '2025-10-10T00:01', rate: '25%', cap: true}\n",
+        encoding="utf-8",
+    )
+    try:
+        scenario = load_scenario(path, engine.law)
+        changed = scenario_engine(engine, apply(engine.law, scenario, path))
+    finally:
+        path.unlink()
+    run = run_series(
+        Inputs(changed, _flows(SYNTHETIC), Assumptions(), settings.data_dir),
+        start=OCT,
+        end=date(2025, 10, 31),
+    )
+    day = run.daily.filter(pl.col("date") == date(2025, 10, 15)).row(0, named=True)
+    assert day["etr_s232_steel"] == pytest.approx(500_000 / 4_500_000 * 100)
+    early = run.daily.filter(pl.col("date") == date(2025, 10, 5)).row(0, named=True)
+    assert early["etr_s232_steel"] == pytest.approx(1_000_000 / 4_500_000 * 100)
+    base = run_series(
+        Inputs(engine, _flows(SYNTHETIC), Assumptions(), settings.data_dir), start=OCT, end=date(2025, 10, 31)
+    )
+    assert base.daily.equals(synthetic_run.daily)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            HEAD + "  - {op: set_rate, measure: us/s232/steel, from: '2026-01-01', rate: '25 percent'}\n",
+            ["changes.0", "'25 percent'"],
+        ),
+        (
+            HEAD + "  - {op: set_rate, measure: us/s232/nope, from: '2026-01-01', rate: '25%'}\n",
+            ["changes.0.measure", "'us/s232/nope'"],
+        ),
+        (
+            HEAD
+            + "  - {op: end_measure, measure: us/s338/canada, from: '2026-01-01', headings: ['9903.99.99']}"
+            "\n",
+            ["changes.0.headings", "'9903.99.99'"],
+        ),
+        ("name: x\ndescription: y\nchanges:\n  - {op: usmca_claim_rate, share: 1.5}\n", ["changes.0", "1.5"]),
+        ("name: x\ndescription: y\ncolour: red\nchanges: []\n", ["colour", "'red'"]),
+        (
+            "name: x\ndescription: y\nchanges:\n  - {op: remove_rule, rule: no-such-rule}\n",
+            ["changes.0.rule", "'no-such-rule'"],
+        ),
+        ("name: x\ndescription: y\nchanges:\n  - {op: teleport}\n", ["changes.0", "teleport"]),
+        ("name: x\nname: y\ndescription: z\nchanges: []\n", ["duplicate key"]),
+    ],
+)
+def test_bad_scenarios_name_file_key_and_value(engine, tmp_path, text, expected):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, engine.law)
+    message = str(info.value)
+    assert str(path) in message
+    for part in expected:
+        assert part in message
+
+
+def test_assumptions_are_validated():
+    with pytest.raises(AssumptionError, match="weights: '2023' is not one of"):
+        Assumptions(weights="2023")
+    with pytest.raises(AssumptionError, match="content: 'flat:2' is not"):
+        Assumptions(content="flat:2")
+    assert "metal content: bea" in Assumptions(content="bea").label()
+
+
+def test_scenario_schema_is_published_and_current():
+    assert json.loads(SCHEMA_PATH.read_text(encoding="utf-8")) == scenario_schema()
