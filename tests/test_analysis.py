@@ -227,3 +227,24 @@ def test_assumptions_are_validated():
 
 def test_scenario_schema_is_published_and_current():
     assert json.loads(SCHEMA_PATH.read_text(encoding="utf-8")) == scenario_schema()
+
+
+def test_projection_moves_replaced_codes_to_their_successors(tmp_path):
+    """A code the schedule split in two hands half its value to each successor; chains are followed."""
+    from tariffstack.analysis.flows import successor_codes
+
+    path = tmp_path / "concordance.csv"
+    path.write_text(
+        "old_hts10,new_hts10,revision_from,revision_to,change_type\n"
+        "1111111111,2222222222,r1,r2,split\n1111111111,3333333333,r1,r2,split\n"
+        "3333333333,4444444444,r2,r3,renamed\nNA,5555555555,r1,r2,added\n",
+        encoding="utf-8",
+    )
+    frame = pl.DataFrame(
+        {"hts10": ["1111111111", "9999999999"], "total_cents": [1000, 7], "usmca_cents": [500, 0]}
+    )
+    out = {
+        r["hts10"]: (r["total_cents"], r["usmca_cents"])
+        for r in successor_codes(frame, path).iter_rows(named=True)
+    }
+    assert out == {"2222222222": (500, 250), "4444444444": (500, 250), "9999999999": (7, 0)}

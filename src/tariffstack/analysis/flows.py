@@ -156,6 +156,33 @@ def annual_2024(trade_dir: Path) -> pl.DataFrame:
     )
 
 
+def successor_codes(frame: pl.DataFrame, path: Path, rounds: int = 3) -> pl.DataFrame:
+    """Move the value of codes the schedule replaced onto their successors (split evenly among
+    several), following ``crosswalks/hts_concordance.csv`` (USITC revision concordance).
+
+    Used for the projection only: an average month built from 2025 files carries 2025 codes, some
+    of which the 2026 schedule replaced; without this their value would be uncomputed from 2026 on.
+    """
+    pairs = (
+        pl.read_csv(path, infer_schema=False)
+        .filter((pl.col("old_hts10") != "NA") & (pl.col("new_hts10") != "NA"))
+        .filter(pl.col("old_hts10") != pl.col("new_hts10"))
+        .select(hts10="old_hts10", successor="new_hts10")
+        .unique()
+    )
+    pairs = pairs.with_columns(split=pl.len().over("hts10"))
+    for _ in range(rounds):
+        joined = frame.join(pairs, on="hts10", how="left")
+        if joined["successor"].is_null().all():
+            break
+        share = 1 / pl.col("split").fill_null(1)
+        frame = joined.group_by(hts10=pl.coalesce("successor", "hts10")).agg(
+            total_cents=(pl.col("total_cents") * share).sum().round().cast(pl.Int64),
+            usmca_cents=(pl.col("usmca_cents") * share).sum().round().cast(pl.Int64),
+        )
+    return frame
+
+
 def load_flows(data_dir: Path, weights: str = "latest12") -> Flows:
     """Every monthly file of Canadian flows, and the average month chosen for later days."""
     if weights not in WEIGHT_CHOICES:
@@ -172,6 +199,9 @@ def load_flows(data_dir: Path, weights: str = "latest12") -> Flows:
         projection = _average(monthly, [date(2025, m, 1) for m in range(7, 13)])
     else:
         projection = annual_2024(trade_dir)
+    concordance = data_dir / "crosswalks" / "hts_concordance.csv"
+    if concordance.exists():
+        projection = successor_codes(projection, concordance)
     return Flows(
         monthly=monthly.select("month", "hts10", "total_cents", "usmca_cents"),
         projection=projection.filter(pl.col("total_cents") > 0).sort("hts10"),
