@@ -245,7 +245,10 @@ def rate_coverage(
 # --- analysis (issue 14): the engine over the trade flows; implementation in tariffstack.analysis ---
 
 WeightsOpt = Annotated[
-    str, typer.Option("--weights", help="Weights after the last monthly file: latest12 | 2025H2 | 2024annual")
+    str,
+    typer.Option(
+        "--weights", help="Weights after the last monthly file: latest12 | 2025H2 | 2024annual | budgetlab"
+    ),
 ]
 ContentOpt = Annotated[str, typer.Option("--content", help="Metal content: full | bea | flat:S")]
 UsContentOpt = Annotated[
@@ -253,12 +256,24 @@ UsContentOpt = Annotated[
 ]
 
 
-def _analysis_setup(data: str | None, store: str | None, weights: str, content: str, us_content: float):
+AllDaysOpt = Annotated[
+    bool,
+    typer.Option(
+        "--weights-all-days", help="Use the --weights set on every day, not only after the last month"
+    ),
+]
+
+
+def _analysis_setup(
+    data: str | None, store: str | None, weights: str, content: str, us_content: float, all_days: bool = False
+):
     from tariffstack.analysis.flows import AssumptionError, Assumptions
 
     settings = Settings.from_env(data, store)
     try:
-        assumptions = Assumptions(content=content, us_content=us_content, weights=weights)
+        assumptions = Assumptions(
+            content=content, us_content=us_content, weights=weights, own_months=not all_days
+        )
     except AssumptionError as exc:
         raise _fail(str(exc)) from exc
     return Engine(settings), settings.data_dir, assumptions
@@ -280,13 +295,14 @@ def report_cmd(
     weights: WeightsOpt = "latest12",
     content: ContentOpt = "full",
     us_content: UsContentOpt = 0.0,
+    all_days: AllDaysOpt = False,
     data: DataOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Daily effective rate on goods of Canada 2025-2027 (engine over the trade flows), charts, index.html."""
     from tariffstack.analysis.report import write_report
 
-    engine, data_dir, assumptions = _analysis_setup(data, store, weights, content, us_content)
+    engine, data_dir, assumptions = _analysis_setup(data, store, weights, content, us_content, all_days)
     dates = [_day(d, "--date") for d in days] if days else None
     try:
         summary = write_report(engine, data_dir, out, assumptions, dates)
@@ -303,6 +319,7 @@ def scenario_cmd(
     weights: WeightsOpt = "latest12",
     content: ContentOpt = "full",
     us_content: UsContentOpt = 0.0,
+    all_days: AllDaysOpt = False,
     data: DataOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -312,7 +329,7 @@ def scenario_cmd(
 
     if not file.exists():
         raise _fail(f"scenario: {file} does not exist")
-    engine, data_dir, assumptions = _analysis_setup(data, store, weights, content, us_content)
+    engine, data_dir, assumptions = _analysis_setup(data, store, weights, content, us_content, all_days)
     try:
         summary = run_scenario(engine, data_dir, file, assumptions, out)
     except ScenarioError as exc:

@@ -88,7 +88,7 @@ def change_feed(
     if d2 <= d1:
         raise ValueError(f"--to: {d2} must be after --from {d1}")
     assumptions = assumptions or Assumptions()
-    flows = load_flows(data_dir, assumptions.weights)
+    flows = load_flows(data_dir, assumptions.weights, assumptions.own_months)
     events = law_events(engine, d1, d2)
     months = set(flows.monthly["month"].dt.strftime("%Y-%m").to_list())
     wkey = d2.strftime("%Y-%m") if d2.strftime("%Y-%m") in months else PROJECTION

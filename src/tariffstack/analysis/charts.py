@@ -88,7 +88,8 @@ def stacked(daily: pl.DataFrame, categories: pl.DataFrame, note: str, path: Path
         daily["date"].to_list(),
         *[daily[n].fill_null(0).to_list() for n, _ in keep],
         labels=[lab for _, lab in keep],
-        alpha=0.85,
+        colors=[plt.get_cmap("tab20")(i % 20) for i in range(len(keep))],
+        alpha=0.9,
     )
     ax.set_xlabel("Date of entry")
     ax.legend(loc="upper left", fontsize=7, ncol=2)

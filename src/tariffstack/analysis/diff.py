@@ -104,11 +104,11 @@ def run_scenario(
     s_engine = scenario_engine(engine, apply(law, scenario, path))
     s_assumptions = scenario_assumptions(assumptions, scenario)
     start = max(first_day(scenario) or START, START)
-    base_flows = load_flows(data_dir, assumptions.weights)
+    base_flows = load_flows(data_dir, assumptions.weights, assumptions.own_months)
     s_flows = (
         base_flows
         if s_assumptions.weights == assumptions.weights
-        else load_flows(data_dir, s_assumptions.weights)
+        else load_flows(data_dir, s_assumptions.weights, assumptions.own_months)
     )
     base = run_series(Inputs(engine, base_flows, assumptions, data_dir), start=start)
     s_inputs = Inputs(s_engine, s_flows, s_assumptions, data_dir)

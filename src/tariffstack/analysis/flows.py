@@ -11,7 +11,9 @@ Months without flows (after the last monthly file) use one of three documented w
 - ``latest12``: the average month of the last twelve monthly files;
 - ``2025H2``: the average month of July-December 2025 (the Budget Lab's ``h2_average`` USMCA mode);
 - ``2024annual``: 2024 imports (``us_imports_2024_hs10_country.csv.gz``, the Census 2024 weights
-  behind the Budget Lab reference numbers) divided by 12, with the 2024 USMCA shares.
+  behind the Budget Lab reference numbers) divided by 12, with the 2024 USMCA shares;
+- ``budgetlab``: the same 2024 values with the July-December 2025 USMCA claim share of each
+  HTS10 line (the Budget Lab tracker's ``h2_average`` mode), for like-for-like comparisons.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 import polars as pl
 
 CANADA = 1220  # Census country code
-WEIGHT_CHOICES = ("latest12", "2025H2", "2024annual")
+WEIGHT_CHOICES = ("latest12", "2025H2", "2024annual", "budgetlab")
 PROJECTION = "projection"  # weight key of the days after the last monthly file
 _MONTH_FILE = re.compile(r"^usmca_product_shares_(\d{4})_(\d{2})\.csv$")
 
@@ -54,6 +56,7 @@ class Assumptions:
     us_content: float = 0.0
     quantities: str = "omit"
     weights: str = "latest12"
+    own_months: bool = True  # False: the weight set on every day (like-for-like with 2024-weight models)
     claim_rate: float | None = None  # scenario: USMCA claim share overriding the flows
     claim_chapters: tuple[str, ...] = field(default_factory=tuple)
 
@@ -74,8 +77,13 @@ class Assumptions:
         claim = "" if self.claim_rate is None else f"; USMCA claim rate {self.claim_rate:.0%}"
         if self.claim_rate is not None and self.claim_chapters:
             claim += f" (ch. {','.join(self.claim_chapters)})"
+        weights = (
+            f"weights: each month's own flows, then {self.weights}"
+            if self.own_months
+            else f"weights: {self.weights} on every day"
+        )
         return (
-            f"weights after the last month: {self.weights}; metal content: {self.content}; "
+            f"{weights}; metal content: {self.content}; "
             f"U.S. content of USMCA ch. 87 goods: {self.us_content:.0%}; specific rates without "
             f"quantity: {self.quantities}{claim}"
         )
@@ -183,8 +191,9 @@ def successor_codes(frame: pl.DataFrame, path: Path, rounds: int = 3) -> pl.Data
     return frame
 
 
-def load_flows(data_dir: Path, weights: str = "latest12") -> Flows:
-    """Every monthly file of Canadian flows, and the average month chosen for later days."""
+def load_flows(data_dir: Path, weights: str = "latest12", own_months: bool = True) -> Flows:
+    """Every monthly file of Canadian flows, and the average month chosen for later days (for
+    every day when ``own_months`` is false)."""
     if weights not in WEIGHT_CHOICES:
         raise AssumptionError(f"weights: {weights!r} is not one of {', '.join(WEIGHT_CHOICES)}")
     trade_dir = data_dir / "trade"
@@ -197,11 +206,26 @@ def load_flows(data_dir: Path, weights: str = "latest12") -> Flows:
         projection = _average(monthly, months[-12:])
     elif weights == "2025H2":
         projection = _average(monthly, [date(2025, m, 1) for m in range(7, 13)])
-    else:
+    elif weights == "2024annual":
         projection = annual_2024(trade_dir)
+    else:
+        h2 = _average(monthly, [date(2025, m, 1) for m in range(7, 13)]).select(
+            "hts10", share=pl.col("usmca_cents") / pl.col("total_cents")
+        )
+        projection = (
+            annual_2024(trade_dir)
+            .join(h2, on="hts10", how="left")
+            .select(
+                "hts10",
+                "total_cents",
+                usmca_cents=(pl.col("total_cents") * pl.col("share").fill_null(0)).round().cast(pl.Int64),
+            )
+        )
     concordance = data_dir / "crosswalks" / "hts_concordance.csv"
     if concordance.exists():
         projection = successor_codes(projection, concordance)
+    if not own_months:
+        monthly = monthly.head(0)
     return Flows(
         monthly=monthly.select("month", "hts10", "total_cents", "usmca_cents"),
         projection=projection.filter(pl.col("total_cents") > 0).sort("hts10"),

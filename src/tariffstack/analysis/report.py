@@ -22,7 +22,7 @@ EVENT_MIN_PP = 0.3  # annotate law changes that move the effective rate by at le
 def baseline_run(
     engine: Engine, data_dir: Path, assumptions: Assumptions, extra_days: list[date] | None = None
 ) -> Run:
-    flows = load_flows(data_dir, assumptions.weights)
+    flows = load_flows(data_dir, assumptions.weights, assumptions.own_months)
     return run_series(Inputs(engine, flows, assumptions, data_dir), extra_days=extra_days)
 
 
@@ -44,23 +44,26 @@ def daily_columns(run: Run) -> pl.DataFrame:
 
 
 def events(engine: Engine, daily: pl.DataFrame) -> pl.DataFrame:
-    """Law change days that move the effective rate, labelled with the headings that change then
-    (from the compiled law's dated values)."""
+    """Law change days that move the effective rate, labelled with the measures whose dated values
+    take effect then (from the compiled law). On the first day of a month with its own flows the
+    move also contains the change of weights, and the label says so."""
     days = law_change_days(engine)
     rates = engine.compiled.rates.join(
         engine.compiled.provisions.select("pid", "heading", "measure_id"), on="pid"
     ).filter(pl.col("measure_id").str.starts_with("us/"))
-    jumps = daily.select("date", jump=pl.col("etr_total").diff()).filter(pl.col("date").is_in(days))
+    jumps = daily.select("date", "weights", jump=pl.col("etr_total").diff()).filter(
+        pl.col("date").is_in(days)
+    )
     out = []
-    for day, jump in jumps.iter_rows():
+    for day, weights, jump in jumps.iter_rows():
         if jump is None or abs(jump) < EVENT_MIN_PP:
             continue
+        new_weights = day.day == 1 and weights == "month"
         on_day = rates.filter(pl.col("from_ts").dt.date() == day)
         measures = on_day["measure_id"].unique().sort().to_list()
         short = ", ".join(m.split("/", 1)[1] for m in measures[:3]) + ("…" if len(measures) > 3 else "")
-        out.append(
-            {"date": day, "jump_pp": round(jump, 2), "label": f"{day:%d %b %y}: {short} ({jump:+.1f})"}
-        )
+        tail = f"{jump:+.1f}, with the month's new weights" if new_weights else f"{jump:+.1f}"
+        out.append({"date": day, "jump_pp": round(jump, 2), "label": f"{day:%d %b %y}: {short} ({tail})"})
     return pl.DataFrame(out, schema={"date": pl.Date, "jump_pp": pl.Float64, "label": pl.String})
 
 

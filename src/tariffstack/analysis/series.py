@@ -134,10 +134,11 @@ def plan(
     flows = inputs.flows
     codes = pl.concat([flows.monthly["hts10"], flows.projection["hts10"]]).unique()
     months = sorted(set(flows.monthly["month"].to_list()))
+    last = flows.last_month if months else start - timedelta(days=1)
     evals = (
         set(law_change_days(inputs.engine, start, end))
         | set(schedule_change_days(inputs.engine, codes, start, end))
-        | {m for m in _month_starts(start, end) if m <= flows.last_month + timedelta(days=31)}
+        | {m for m in _month_starts(start, end) if m <= last + timedelta(days=31)}
         | {start}
         | set(extra_days or [])
     )
