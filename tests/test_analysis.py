@@ -4,7 +4,7 @@ scenarios that never touch the baseline, and strict scenario validation."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -248,3 +248,24 @@ def test_projection_moves_replaced_codes_to_their_successors(tmp_path):
         for r in successor_codes(frame, path).iter_rows(named=True)
     }
     assert out == {"2222222222": (500, 250), "4444444444": (500, 250), "9999999999": (7, 0)}
+
+
+def test_change_feed_spirits_section_338(engine, settings):
+    """Spirits of Canada (2208) between Aug 1 and Sep 1, 2026: the Section 338 duty (+50%, from
+    12:01 a.m. Aug 22, 2026, Proc. 11056; USMCA claims do not exempt) starts on every line, so the
+    effective rate rises by exactly 50 points; the feed names the heading, its instrument, the
+    lines and value touched, all from the law files and the engine."""
+    from tariffstack.analysis.changes import change_feed
+
+    feed, totals = change_feed(engine, settings.data_dir, date(2026, 8, 1), date(2026, 9, 1), "2208")
+    assert totals["etr_to"] - totals["etr_from"] == pytest.approx(50, abs=0.01)
+    starts = feed.filter((pl.col("heading") == "9903.03.12") & (pl.col("change") == "starts (scope)")).row(
+        0, named=True
+    )
+    assert starts["rate_after"] == "50%"
+    assert starts["effective"] == datetime(2026, 8, 22, 0, 1)
+    assert starts["instrument"]
+    assert starts["hts10_lines"] > 10
+    assert starts["value_touched_usd"] > 0
+    effect = feed.filter(pl.col("change") == "starts (scope)").unique("heading")["etr_effect_pp"].sum()
+    assert effect == pytest.approx(50, abs=0.01)
