@@ -269,3 +269,25 @@ def test_change_feed_spirits_section_338(engine, settings):
     assert starts["value_touched_usd"] > 0
     effect = feed.filter(pl.col("change") == "starts (scope)").unique("heading")["etr_effect_pp"].sum()
     assert effect == pytest.approx(50, abs=0.01)
+
+
+def test_rule_operations_reorder_and_remove_on_the_copy(engine, tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        HEAD
+        + "  - {op: move_rule, rule: p10976-wood-over-ieepa, before: note39-semiconductors-over-others}\n"
+        "  - {op: remove_rule, rule: mhdv-over-autos-overlap}\n"
+        "  - {op: usmca_claim_rate, share: 0.5, chapters: ['87']}\n",
+        encoding="utf-8",
+    )
+    before = [r.id for r in engine.law.rules["us/precedence"].rules]
+    scenario = load_scenario(path, engine.law)
+    after = [r.id for r in apply(engine.law, scenario, path).rules["us/precedence"].rules]
+    assert after[0] == "p10976-wood-over-ieepa"
+    assert "mhdv-over-autos-overlap" not in after
+    assert len(after) == len(before) - 1
+    assert [r.id for r in engine.law.rules["us/precedence"].rules] == before
+    from tariffstack.analysis.scenarios import scenario_assumptions
+
+    assumptions = scenario_assumptions(Assumptions(), scenario)
+    assert (assumptions.claim_rate, assumptions.claim_chapters) == (0.5, ("87",))

@@ -314,7 +314,9 @@ def apply(law: Law, scenario: Scenario, path: Path) -> Law:
                 prov = prov.model_copy(update={"rates": new})
             elif isinstance(change, KeepInForce):
                 kept = _rates_from(prov.rates, change.from_, [])
-                prov = prov.model_copy(update={"rates": kept or prov.rates[:1]})
+                if not kept:  # the provision would only have started later: it never does
+                    continue
+                prov = prov.model_copy(update={"rates": kept})
             elif isinstance(change, SetScope) and prov.heading == change.heading:
                 prov = prov.model_copy(update={"products": change.products})
             provisions.append(prov)
