@@ -291,3 +291,56 @@ def test_rule_operations_reorder_and_remove_on_the_copy(engine, tmp_path):
 
     assumptions = scenario_assumptions(Assumptions(), scenario)
     assert (assumptions.claim_rate, assumptions.claim_chapters) == (0.5, ("87",))
+
+
+def test_charts_are_written_as_png_and_svg(engine, settings, synthetic_run, tmp_path):
+    from tariffstack.analysis import breakdown, charts
+    from tariffstack.analysis.report import events
+
+    daily = synthetic_run.daily
+    note = Assumptions().label()
+    sector = breakdown.by_sector(synthetic_run, date(2025, 10, 15), settings.data_dir)
+    assert set(sector["section"]) == {"XI", "XV", "I", "V"}
+    written = [
+        *charts.timeline(daily, events(engine, daily), note, tmp_path / "timeline"),
+        *charts.stacked(daily, synthetic_run.categories, note, tmp_path / "by_authority"),
+        *charts.sector_bars({"2025-10-15": sector}, note, tmp_path / "sectors"),
+        *charts.tariff_free(daily, note, tmp_path / "tariff_free"),
+    ]
+    assert sorted(p.suffix for p in written) == [".png"] * 4 + [".svg"] * 4
+    for path in written:
+        assert path.stat().st_size > 10_000
+    assert "weights: each month" in (tmp_path / "timeline.svg").read_text(encoding="utf-8")
+
+
+def test_cli_scenario_and_errors(settings, tmp_path):
+    from typer.testing import CliRunner
+
+    from tariffstack.cli import app
+
+    runner = CliRunner()
+    env = {"TARIFFSTACK_STORE_DIR": str(settings.store_dir)}
+    out = tmp_path / "ca"
+    result = runner.invoke(
+        app, ["scenario", str(SCENARIOS / "canada_drops_surtaxes.yaml"), "--out", str(out)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["duty_change_usd"] == 0 and summary["canadian_orders_changed"] > 0
+    for name in (
+        "daily_diff.csv",
+        "authorities_diff.csv",
+        "canadian_side_law.csv",
+        "etr_diff.png",
+        "etr_diff.svg",
+        "index.html",
+    ):
+        assert (out / name).exists(), name
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(HEAD + "  - {op: usmca_claim_rate, share: 2}\n", encoding="utf-8")
+    result = runner.invoke(app, ["scenario", str(bad)], env=env)
+    assert result.exit_code == 2 and "changes.0" in result.output
+    result = runner.invoke(app, ["report", "--out", str(tmp_path / "r"), "--weights", "2023"], env=env)
+    assert result.exit_code == 2 and "weights: '2023'" in result.output
+    result = runner.invoke(app, ["changes", "--from", "2026-09-01", "--to", "2026-08-01"], env=env)
+    assert result.exit_code == 2 and "--to" in result.output

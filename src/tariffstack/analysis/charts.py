@@ -184,6 +184,7 @@ def diff_lines(
         color="#e08214",
         lw=1.6,
     )
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("Date of entry")
     ax.legend(loc="upper left", fontsize=8)
     return _finish(
