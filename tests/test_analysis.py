@@ -344,3 +344,37 @@ def test_cli_scenario_and_errors(settings, tmp_path):
     assert result.exit_code == 2 and "weights: '2023'" in result.output
     result = runner.invoke(app, ["changes", "--from", "2026-09-01", "--to", "2026-08-01"], env=env)
     assert result.exit_code == 2 and "--to" in result.output
+
+
+def test_add_provision_adds_a_heading_that_the_engine_applies(engine, settings, tmp_path):
+    """A new 10% heading on horses (0101) from Oct 10, 2025 in the Section 122 measure's copy."""
+    path = tmp_path / "horses.yaml"
+    provision = (
+        "{heading: '9903.99.01', label: test, countries: [CA], products: {include: ['0101']}, "
+        "rates: [{from: '2025-10-10T00:01', rate: '10%', ref: REF}]}"
+    )
+    path.write_text(
+        HEAD
+        + "  - {op: add_provision, measure: us/s122/surcharge, provision: "
+        + provision.replace("REF", "x")
+        + "}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match=r"changes\.0\.provision\.rates\.0\.ref: value 'x'"):
+        load_scenario(path, engine.law)
+    path.write_text(
+        HEAD
+        + "  - {op: add_provision, measure: us/s122/surcharge, provision: "
+        + provision.replace("REF", "scenario")
+        + "}\n",
+        encoding="utf-8",
+    )
+    changed = scenario_engine(engine, apply(engine.law, load_scenario(path, engine.law), path))
+    run = run_series(
+        Inputs(changed, _flows(SYNTHETIC), Assumptions(), settings.data_dir),
+        start=OCT,
+        end=date(2025, 10, 31),
+    )
+    day = run.daily.filter(pl.col("date") == date(2025, 10, 15)).row(0, named=True)
+    assert day["etr_s122_surcharge"] == pytest.approx(50_000 / 4_500_000 * 100)
+    assert run.daily.filter(pl.col("date") == date(2025, 10, 5))["etr_s122_surcharge"][0] == 0

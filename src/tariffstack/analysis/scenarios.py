@@ -16,6 +16,8 @@ Operations (``op``):
 - ``keep_in_force``: drop the dated values from a date on, so the last rate before it continues;
 - ``not_void``: the measure is not voided by a court (owed = assessed);
 - ``add_measure``: a whole new measure (the law's measure format, validated as such);
+- ``add_provision``: a new heading (provision) in an existing measure (its dated values may cite
+  ``ref: scenario``, the scenario file itself);
 - ``set_scope``: replace a heading's product scope (include/exclude prefixes or lists);
 - ``add_rule`` / ``remove_rule`` / ``move_rule``: precedence rules (added before a named rule or
   at the end of the file; moved before another rule);
@@ -45,6 +47,7 @@ from tariffstack.law.model import (
     Measure,
     PrecedenceRule,
     ProductScope,
+    Provision,
     Reference,
     parse_ts,
 )
@@ -99,6 +102,12 @@ class AddMeasure(_Op):
     measure: Measure
 
 
+class AddProvision(_Op):
+    op: Literal["add_provision"]
+    measure: str
+    provision: Provision
+
+
 class SetScope(_Op):
     op: Literal["set_scope"]
     measure: str
@@ -151,6 +160,7 @@ Change = Annotated[
     | RemoveMeasure
     | NotVoid
     | AddMeasure
+    | AddProvision
     | SetScope
     | AddRule
     | RemoveRule
@@ -218,6 +228,14 @@ def _check_names(path: Path, scenario: Scenario, law: Law) -> None:
                     raise ScenarioError(
                         f"{path}: key {key}.headings: value {heading!r}: not a heading of {measure}"
                     )
+        if isinstance(change, AddProvision) and measure in law.measures:
+            declared = {*law.measures[measure].references, SCENARIO_REF}
+            for j, dated in enumerate(change.provision.rates):
+                if dated.ref not in declared:
+                    raise ScenarioError(
+                        f"{path}: key {key}.provision.rates.{j}.ref: value {dated.ref!r}: not a reference of "
+                        f"{measure} (use 'scenario' for the scenario file itself)"
+                    )
         if isinstance(change, RemoveRule | MoveRule) and change.rule not in rule_ids:
             raise ScenarioError(f"{path}: key {key}.rule: value {change.rule!r}: no such precedence rule")
         if isinstance(change, MoveRule | AddRule) and change.before and change.before not in rule_ids:
@@ -283,6 +301,9 @@ def apply(law: Law, scenario: Scenario, path: Path) -> Law:
         m = _with_reference(measures[measure], scenario, path)
         if isinstance(change, NotVoid):
             measures[measure] = m.model_copy(update={"void_after_ruling": None})
+            continue
+        if isinstance(change, AddProvision):
+            measures[measure] = m.model_copy(update={"provisions": [*m.provisions, change.provision]})
             continue
         heads = set(getattr(change, "headings", None) or [])
         provisions = []
