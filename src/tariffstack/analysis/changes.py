@@ -7,7 +7,9 @@ precedence rule naming it starts or ends in that window. For each, the instrumen
 value or rule, and from one engine run of the same flows (the weights of D2's month, or the
 projection) at D1 and at D2: the HTS10 lines with Canadian trade on which the heading applies on
 either date, their trade value, and the change of the heading's duty as a share of all value
-(percentage points of the effective rate).
+(percentage points of the effective rate). The effect is the heading's, so a heading with several
+changes in the window (a rate and a rule, say) shows the same effect on each of its rows; Canada's
+orders (``importing_country`` CA) are listed from the law, with no flows to weigh them.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ def law_events(engine: Engine, d1: date, d2: date) -> pl.DataFrame:
     """Dated values and rules taking effect in (D1 noon, D2 noon], one row per heading and change."""
     c = engine.compiled
     lo, hi = datetime.combine(d1, NOON), datetime.combine(d2, NOON)
-    prov = c.provisions.select("pid", "hid", "measure_id", "heading")
+    prov = c.provisions.select("pid", "hid", "mid", "measure_id", "heading").join(
+        c.measures.select("mid", "importing_country"), on="mid"
+    )
     rates = c.rates.sort("pid", "from_ts").with_columns(
         before=pl.col("rate_text").shift(1).over("pid"), was_in_force=pl.col("in_force").shift(1).over("pid")
     )
@@ -34,6 +38,7 @@ def law_events(engine: Engine, d1: date, d2: date) -> pl.DataFrame:
         rates.filter((pl.col("from_ts") > lo) & (pl.col("from_ts") <= hi))
         .join(prov, on="pid")
         .select(
+            "importing_country",
             "measure_id",
             "heading",
             "hid",
@@ -58,6 +63,7 @@ def law_events(engine: Engine, d1: date, d2: date) -> pl.DataFrame:
         rules.join(parties, on="rule_idx")
         .join(prov, on="pid")
         .select(
+            "importing_country",
             "measure_id",
             "heading",
             "hid",
