@@ -255,5 +255,168 @@ def rate_coverage(
     sys.stdout.write("\n")
 
 
+# --- analysis (issue 14): the engine over the trade flows; implementation in tariffstack.analysis ---
+
+WeightsOpt = Annotated[
+    str,
+    typer.Option(
+        "--weights", help="Weights after the last monthly file: latest12 | 2025H2 | 2024annual | budgetlab"
+    ),
+]
+ContentOpt = Annotated[str, typer.Option("--content", help="Metal content: full | bea | flat:S")]
+UsContentOpt = Annotated[
+    float, typer.Option("--us-content", help="U.S. content share declared on USMCA chapter 87 goods")
+]
+
+
+AllDaysOpt = Annotated[
+    bool,
+    typer.Option(
+        "--weights-all-days", help="Use the --weights set on every day, not only after the last month"
+    ),
+]
+
+
+def _analysis_setup(
+    data: str | None, store: str | None, weights: str, content: str, us_content: float, all_days: bool = False
+):
+    from tariffstack.analysis.flows import AssumptionError, Assumptions
+
+    settings = Settings.from_env(data, store)
+    try:
+        assumptions = Assumptions(
+            content=content, us_content=us_content, weights=weights, own_months=not all_days
+        )
+    except AssumptionError as exc:
+        raise _fail(str(exc)) from exc
+    return Engine(settings), settings.data_dir, assumptions
+
+
+def _day(value: str, option: str):
+    from datetime import date as date_type
+
+    try:
+        return date_type.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(f"{option}: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+@app.command("report")
+def report_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Output directory")],
+    days: Annotated[list[str] | None, typer.Option("--date", help="Breakdown date(s), repeatable")] = None,
+    weights: WeightsOpt = "latest12",
+    content: ContentOpt = "full",
+    us_content: UsContentOpt = 0.0,
+    all_days: AllDaysOpt = False,
+    data: DataOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Daily effective rate on goods of Canada 2025-2027 (engine over the trade flows), charts, index.html."""
+    from tariffstack.analysis.report import write_report
+
+    engine, data_dir, assumptions = _analysis_setup(data, store, weights, content, us_content, all_days)
+    dates = [_day(d, "--date") for d in days] if days else None
+    try:
+        summary = write_report(engine, data_dir, out, assumptions, dates)
+    except (FileNotFoundError, ValueError) as exc:
+        raise _fail(str(exc)) from exc
+    json.dump(summary, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+@app.command("scenario")
+def scenario_cmd(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML (see src/tariffstack/analysis/scenarios/)")],
+    out: Annotated[Path | None, typer.Option("--out", help="Output directory for tables and charts")] = None,
+    weights: WeightsOpt = "latest12",
+    content: ContentOpt = "full",
+    us_content: UsContentOpt = 0.0,
+    all_days: AllDaysOpt = False,
+    data: DataOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Baseline vs scenario: effective rate and duty by day, authority and sector; lines changing most."""
+    from tariffstack.analysis.diff import run_scenario
+    from tariffstack.analysis.scenarios import ScenarioError
+
+    if not file.exists():
+        raise _fail(f"scenario: {file} does not exist")
+    engine, data_dir, assumptions = _analysis_setup(data, store, weights, content, us_content, all_days)
+    try:
+        summary = run_scenario(engine, data_dir, file, assumptions, out)
+    except ScenarioError as exc:
+        raise _fail(str(exc)) from exc
+    json.dump(summary, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+@app.command("changes")
+def changes_cmd(
+    from_: Annotated[str, typer.Option("--from", help="First date (YYYY-MM-DD)")],
+    to: Annotated[str, typer.Option("--to", help="Second date (YYYY-MM-DD)")],
+    hts: Annotated[str | None, typer.Option("--hts", help="Only HTS codes starting with this prefix")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
+    weights: WeightsOpt = "latest12",
+    data: DataOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Every heading whose rate, scope or precedence changed between two dates, with its effect."""
+    from tariffstack.analysis.changes import change_feed
+
+    engine, data_dir, assumptions = _analysis_setup(data, store, weights, "full", 0.0)
+    try:
+        feed, totals = change_feed(
+            engine, data_dir, _day(from_, "--from"), _day(to, "--to"), hts, assumptions
+        )
+    except ValueError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        json.dump({**totals, "changes": feed.to_dicts()}, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return
+    table = Table(
+        title=f"Law changes {totals['from']} → {totals['to']} "
+        f"(effective rate {totals['etr_from']}% → {totals['etr_to']}%)"
+    )
+    for col in (
+        "effective",
+        "measure_id",
+        "heading",
+        "change",
+        "rate_before",
+        "rate_after",
+        "instrument",
+        "hts10_lines",
+        "value_touched_usd",
+        "etr_effect_pp",
+    ):
+        table.add_column(col)
+    for row in feed.iter_rows(named=True):
+        table.add_row(
+            *[
+                str(row["effective"]),
+                row["measure_id"],
+                row["heading"],
+                row["change"],
+                row["rate_before"] or "",
+                row["rate_after"] or "",
+                (row["instrument"] or "")[:60],
+                str(row["hts10_lines"]),
+                f"{row['value_touched_usd']:,.0f}",
+                f"{row['etr_effect_pp']:+.3f}",
+            ]
+        )
+    Console(width=220).print(table)
+
+
+@app.command("scenario-schema")
+def scenario_schema_cmd() -> None:
+    """Write the JSON Schema of scenario files to src/tariffstack/schema/scenario.schema.json."""
+    from tariffstack.analysis.scenarios import write_scenario_schema
+
+    err.print(f"wrote {write_scenario_schema()}")
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,1 @@
+"""Aggregate analysis: the engine run over trade flows (series, breakdowns, scenarios, change feed)."""
