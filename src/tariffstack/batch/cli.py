@@ -99,7 +99,7 @@ def run_batch_command(
                 lines=lines,
                 column_map=parse_map(column_map),
                 on_progress=on_progress,
-                engine=None if dask else Engine(settings),
+                engine=Engine(settings),
                 as_of=day,
                 refunds=refunds,
                 dask=dask,

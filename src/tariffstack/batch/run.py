@@ -282,7 +282,8 @@ def run_file(
         if dask:
             from tariffstack.batch.distributed import dask_results
 
-            results = dask_results(source, mapping, options, dask, chunk_rows)
+            store_dir = str(engine.settings.store_dir) if engine is not None else None
+            results = dask_results(source, mapping, options, dask, chunk_rows, store_dir)
         else:
             results = local_results(source, mapping, engine or Engine(), options, chunk_rows)
         writer = Writer(Path(dst), out_format)
