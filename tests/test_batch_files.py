@@ -21,15 +21,17 @@ from tariffstack.batch.headers import HeaderError
 from tariffstack.batch.readers import InputError
 
 HEADER = "Entry No,Line No,HTS Number,Country of Origin,Entry Date,Entered Value,SPI,Importer\n"
-GOOD = "B76-1234567-1,1,0101.21.0010,CA,2025-05-01,\"$10,000.00\",,ACME\n"
+GOOD = 'B76-1234567-1,1,0101.21.0010,CA,2025-05-01,"$10,000.00",,ACME\n'
 AS_OF = dt.date(2026, 6, 1)
 
 
 def _run(engine: Engine, path: Path, out: Path | None = None, **kwargs) -> tuple[pl.DataFrame, object]:
     out = out or path.with_name("out.parquet")
     summary = run_file(path, out, engine=engine, as_of=AS_OF, **kwargs)
-    frame = pl.read_excel(out) if out.suffix == ".xlsx" else (
-        pl.read_parquet(out) if out.suffix == ".parquet" else pl.read_csv(out, infer_schema=False)
+    frame = (
+        pl.read_excel(out)
+        if out.suffix == ".xlsx"
+        else (pl.read_parquet(out) if out.suffix == ".parquet" else pl.read_csv(out, infer_schema=False))
     )
     return frame, summary
 
@@ -170,7 +172,7 @@ def test_xlsx_in_and_out_and_truncated_workbook(engine: Engine, tmp_path: Path) 
     assert frame["total_duty"].to_list() == [2500.0, 3500.18]
     truncated = tmp_path / "truncated.xlsx"
     truncated.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
-    with pytest.raises(InputError, match="not a readable .xlsx workbook"):
+    with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
         run_file(truncated, tmp_path / "o.csv", engine=engine)
     assert zipfile.is_zipfile(src)
 

@@ -114,7 +114,9 @@ def test_interest_estimate_compounds_daily_at_the_quarterly_rates(engine: Engine
     assert later["interest_confidence"].to_list() == ["L"]
     days_2025, days_q1, days_after = 303, 90, 122  # to Jan 1; Jan-Mar 2026; Apr 1 - Aug 1
     factor = math.exp(
-        days_2025 * math.log1p(0.06 / 365) + days_q1 * math.log1p(0.06 / 365) + days_after * math.log1p(0.05 / 365)
+        days_2025 * math.log1p(0.06 / 365)
+        + days_q1 * math.log1p(0.06 / 365)
+        + days_after * math.log1p(0.05 / 365)
     )
     assert float(later["interest_estimate"][0]) == round(2500 * (factor - 1), 2)
 
