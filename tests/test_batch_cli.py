@@ -16,7 +16,7 @@ def test_batch_command_writes_output_summary_and_report(settings, store, tmp_pat
     src = tmp_path / "in.csv"
     src.write_text(
         "Entry Number,HTSUS,COO,Arrival,Entered Value,Liquidation Date\n"
-        "B76-1234567-1,6203.42.4511,CA,2025-08-01,\"100,000.00\",2026-05-01\n",
+        'B76-1234567-1,6203.42.4511,CA,2025-08-01,"100,000.00",2026-05-01\n',
         encoding="utf-8",
     )
     out, report = tmp_path / "out.csv", tmp_path / "report"

@@ -126,7 +126,7 @@ def compute_chunk(
         .rename({"line_id": "local_row"})
         .with_columns(pl.col("local_row").cast(pl.UInt32))
     )
-    frame = norm.join(summary, on="local_row", how="left").sort("local_row")
+    frame = norm.join(summary, on="local_row", how="left", maintain_order="left").sort("local_row")
     failed = pl.col("norm_error").is_not_null() | pl.col("engine_error").is_not_null()
     error = pl.coalesce("norm_error", "engine_error")
     frame = frame.with_columns(

@@ -106,7 +106,9 @@ def reconcile(frame: pl.DataFrame, ch99: pl.DataFrame, mapping: Mapping, engine:
             got = amounts.filter(pl.col("heading") == heading).select(
                 local_row=pl.col("line_id").cast(pl.UInt32), c=pl.col("amount_cents")
             )
-            frame = frame.join(got.rename({"c": f"_c:{heading}"}), on="local_row", how="left")
+            frame = frame.join(
+                got.rename({"c": f"_c:{heading}"}), on="local_row", how="left", maintain_order="left"
+            )
             paid_h, comp_h = _cents(pl.col(col)).fill_null(0), pl.col(f"_c:{heading}").fill_null(0)
             notes.append(
                 pl.when((paid_h - comp_h).abs() > 1).then(
@@ -140,7 +142,7 @@ def reconcile(frame: pl.DataFrame, ch99: pl.DataFrame, mapping: Mapping, engine:
             .group_by("local_row")
             .agg(pl.col("scenario").min())
         )
-        frame = frame.join(best, on="local_row", how="left")
+        frame = frame.join(best, on="local_row", how="left", maintain_order="left")
         names = {i: name for i, name in enumerate(SCENARIOS)}
         reason = pl.col("scenario").replace_strict(names, default=None, return_dtype=pl.String)
     else:
