@@ -159,6 +159,16 @@ def test_reconciliation_names_the_likely_reason(engine: Engine, tmp_path: Path) 
         {"entry_date": "2025-05-01", "paid_duty": "2500.00"},  # agrees
         {"entry_date": "2025-05-01", "paid_duty": "2500.01"},  # within a cent
         {"entry_date": "2025-05-01", "paid_duty": "1234.00"},
+        # A USMCA steel derivative of chapter 73 on Sep 10, 2025 pays 50% on its steel content
+        # (20,000.00, golden case); paid 50% on the full value instead: the content line was not split.
+        {
+            "hts": "7326.90.8688",
+            "entry_date": "2025-09-10",
+            "value": "100000",
+            "steel_value": "40000",
+            "spi": "S",
+            "paid_duty": "50000.00",
+        },
     ]
     out = _run(engine, tmp_path, rows, dt.date(2026, 6, 1))
     assert out["reconciliation"].to_list() == [
@@ -167,6 +177,7 @@ def test_reconciliation_names_the_likely_reason(engine: Engine, tmp_path: Path) 
         None,
         None,
         "wrong heading or classification (no other claim, date or content split gives the paid amount)",
+        "content line not split",
     ]
     assert out["paid_difference"].to_list() == [
         Decimal("-2500.00"),
@@ -174,6 +185,7 @@ def test_reconciliation_names_the_likely_reason(engine: Engine, tmp_path: Path) 
         Decimal("0.00"),
         Decimal("0.01"),
         Decimal("-1266.00"),
+        Decimal("30000.00"),
     ]
 
 

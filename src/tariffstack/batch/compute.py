@@ -162,8 +162,10 @@ def compute_chunk(
     frame = frame.with_columns(routes).with_columns(confidence, *interest_columns(rules, options.as_of))
     frame = reconcile(frame, ch99, mapping, engine)
     ok_rows = frame.filter(pl.col("status") == "ok").select(line_id=pl.col("local_row").cast(pl.Int64))
-    lines = _lines_frame(ch99.join(ok_rows, on="line_id", how="semi")) if options.lines else None
-    return frame, lines
+    if options.lines:
+        kept = ch99.join(ok_rows, on="line_id", how="semi").sort("line_id", "reporting_order", "heading")
+        return frame, _lines_frame(kept)
+    return frame, None
 
 
 def _lines_frame(ch99: pl.DataFrame) -> pl.DataFrame:
