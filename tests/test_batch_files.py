@@ -198,3 +198,26 @@ def test_parquet_in_and_out_with_lines(engine: Engine, tmp_path: Path) -> None:
     ]
     assert frame["line_number"].to_list() == [1, None, None, 2]
     assert frame["status"][3] == "error"
+
+
+def test_unterminated_quote_is_refused_not_swallowed(engine: Engine, tmp_path: Path) -> None:
+    src = tmp_path / "quote.csv"
+    src.write_text(
+        HEADER + GOOD + 'B76-1234567-1,2,0101.21.0010,CA,2025-05-01,"10000,,ACME\n' + GOOD, encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="the quote opened on line 3 is never closed"):
+        run_file(src, tmp_path / "o.csv", engine=engine)
+
+
+def test_semicolon_files_and_decimal_commas(engine: Engine, tmp_path: Path) -> None:
+    src = tmp_path / "semi.csv"
+    src.write_text(
+        "HTS;COO;Entry Date;Value\n0101.21.0010;CA;2025-05-01;10000,00\n0101.21.0010;CA;2025-05-01;1,000\n",
+        encoding="utf-8",
+    )
+    frame, _ = _run(engine, src)
+    assert frame["status"].to_list() == ["error", "ok"]
+    assert frame["error"][0] == (
+        "value: '10000,00' is not an amount (a comma must separate thousands; use a point for decimals)"
+    )
+    assert frame["total_duty"][1] == Decimal("250.00")  # 25% of 1,000.00

@@ -106,13 +106,19 @@ def amount_text(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         # A spreadsheet number: its shortest decimal text (1234.56, not 1234.5599999999999).
         return expr.cast(pl.String), pl.lit(None, dtype=pl.String)
     text = _text(expr)
-    cleaned = (
-        text.str.replace_all(r"(?i)\b(US\$|USD|CAD|C\$|CA\$|US)\b|[$\s,\u00a0]", "")
-        .str.replace_all(r"(?i)^(USD|CAD|US\$|C\$|CA\$)|(USD|CAD)$", "")
-        .str.replace(r"^\((.*)\)$", "-$1")
+    bare = text.str.replace_all(r"(?i)US\$|CA\$|C\$|\$|\bUSD\b|\bCAD\b|\bUS\b|[\s\u00a0]", "")
+    bare = bare.str.replace(r"^\((.*)\)$", "-$1")
+    # A comma is a thousands separator only in groups of three ("1,234.50"); "10000,00" or
+    # "1.234,56" (a decimal comma) is refused rather than read as ten thousand or one point two.
+    grouped = ~bare.str.contains(",") | bare.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+    cleaned = bare.str.replace_all(",", "", literal=True)
+    ok = grouped & cleaned.str.contains(_AMOUNT)
+    error = pl.when(text.is_not_null() & ~ok.fill_null(False)).then(
+        pl.when(grouped)
+        .then(pl.lit("is not an amount"))
+        .otherwise(pl.lit("is not an amount (a comma must separate thousands; use a point for decimals)"))
     )
-    error = pl.when(text.is_not_null() & ~cleaned.str.contains(_AMOUNT)).then(pl.lit("is not an amount"))
-    return pl.when(cleaned.str.contains(_AMOUNT)).then(cleaned), error
+    return pl.when(ok).then(cleaned), error
 
 
 def boolean(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
