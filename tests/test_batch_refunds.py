@@ -83,7 +83,11 @@ def test_routes_and_deadlines_around_80_and_180_days(engine: Engine, tmp_path: P
         None,
     ]
     assert out["route_confidence"].to_list() == ["M", "M", "M", "H", "H", "L"]
-    assert out["route_basis"][5] == "liquidated 2025-12-02, 181 days before 2026-06-01"
+    assert out["route_basis"][4] == "liquidated 2025-12-03, 180 days before 2026-06-01"
+    assert out["route_basis"][5].startswith(
+        "liquidated 2025-12-02, 181 days before 2026-06-01; finally liquidated, not recoverable"
+    )
+    assert "importer-specific court orders" in out["route_basis"][5]
 
 
 def test_before_cape_opens_liquidated_entries_go_to_protest(engine: Engine, tmp_path: Path) -> None:
@@ -199,3 +203,15 @@ def test_rules_file_is_validated_strictly(tmp_path: Path) -> None:
     bad.write_text(text.replace("max_days_after_liquidation: 80", "max_days_after_liquidaton: 80"))
     with pytest.raises(LawError, match="max_days_after_liquidaton"):
         load_refund_rules(bad)
+
+
+def test_reconciliation_per_heading(engine: Engine, tmp_path: Path) -> None:
+    rows = [
+        {"entry_date": "2025-08-01", "Paid 9903.01.10": "2500.00"},  # 35% computed, 25% paid
+        {"entry_date": "2025-05-01", "Paid 9903.01.10": "2500.00"},
+    ]
+    out = _run(engine, tmp_path, rows, dt.date(2026, 6, 1))
+    assert out["reconciliation"].to_list() == [
+        "rate of another date (a day earlier) (9903.01.10: paid 2500.00, computed 3500.00)",
+        None,
+    ]
