@@ -64,9 +64,8 @@ def _raw(store: Store) -> pl.DataFrame:
 
 
 def _evaluate(engine: Engine, raw: pl.DataFrame):
-    """The one call into the engine (to become ``engine.evaluate_raw(raw)``)."""
-    rows = [{k: v for k, v in row.items() if v is not None} for row in raw.to_dicts()]
-    return engine.evaluate_rows(rows)[0]
+    """The one call into the engine: the raw frame validated and evaluated columnwise."""
+    return engine.evaluate_raw(raw)
 
 
 def _charged(evaluation, engine: Engine, raw: pl.DataFrame) -> pl.DataFrame:

@@ -2,12 +2,14 @@
 
 Every series, breakdown, change feed and scenario builds one *raw* frame (columns named as the
 entry-line input fields of the README, one row per line) and hands it to :func:`evaluate_raw`.
-When the engine offers ``Engine.evaluate_raw`` (being added for the performance work) it is used;
-until then the raw columns this package produces are typed here, column by column (no loop per
-line), into the engine's typed frame (:data:`tariffstack.io.entry.SCHEMA`) and evaluated with
-``Engine.evaluate_frame``. The flows are machine-made (ten-digit codes from the schedule's own
-statistical lines, whole cents), so no field needs the per-row validation of user input; a code
-the schedule does not know still comes back as an engine error, counted as uncomputed.
+The raw columns this package produces are typed here, column by column (no loop per line), into
+the engine's typed frame (:data:`tariffstack.law.vocabulary.SCHEMA`) and evaluated with
+``Engine.evaluate_frame`` — the same evaluation as every other path, without the text parsing of
+user input: money here is computed (shares of a value), so it is rounded to the cent here rather
+than refused for its decimals, as user input would be. The flows are machine-made (ten-digit codes
+from the schedule's own statistical lines, whole dollars), so no field needs the checks of user
+input; a code the schedule does not know still comes back as an engine error, counted as
+uncomputed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import polars as pl
 
 from tariffstack.api import Engine
 from tariffstack.engine.evaluate import Evaluation
-from tariffstack.io.entry import SCHEMA
+from tariffstack.law.vocabulary import SCHEMA
 
 # raw input field -> (typed column, conversion)
 _MONEY = ("value", "steel_value", "aluminum_value", "copper_value", "us_content_value")
@@ -58,7 +60,4 @@ def typed_frame(raw: pl.DataFrame) -> pl.DataFrame:
 
 def evaluate_raw(engine: Engine, raw: pl.DataFrame) -> Evaluation:
     """Evaluate a raw frame; ``summary.line_id`` and ``lines.line_id`` are the row index of ``raw``."""
-    native = getattr(engine, "evaluate_raw", None)
-    if native is not None:
-        return native(raw)
     return engine.evaluate_frame(typed_frame(raw))

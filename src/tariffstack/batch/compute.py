@@ -46,10 +46,9 @@ class Options:
 def evaluate_raw(engine: Engine, raw: pl.DataFrame) -> Evaluation:
     """The one call into the engine: a frame of entry-line fields → the evaluation.
 
-    ``summary.line_id`` is the row index of ``raw``. Swap for ``engine.evaluate_raw(raw)`` when the
-    engine takes frames directly (the lead's performance change); nothing else here changes.
+    ``summary.line_id`` is the row index of ``raw``; the engine validates the frame columnwise.
     """
-    return engine.evaluate_rows(raw.to_dicts())[0]
+    return engine.evaluate_raw(raw)
 
 
 def money(cents: pl.Expr) -> pl.Expr:
