@@ -242,5 +242,19 @@ def rate_coverage(
     sys.stdout.write("\n")
 
 
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    data: DataOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the web app and the HTTP API (prints the URL)."""
+    from tariffstack.web.server import serve as run_server
+
+    run_server(host, port, Settings.from_env(data, store))
+
+
 if __name__ == "__main__":
     app()
