@@ -62,7 +62,12 @@ def test_openapi_documents_every_endpoint_and_problem_answers(client: httpx.Clie
     assert "application/problem+json" in search["responses"]["422"]["content"]
     body = spec["paths"]["/v1/calculate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     line, many = body["oneOf"]
-    assert line["additionalProperties"] is False and set(line["required"]) == {"hts", "origin", "entry_date", "value"}
+    assert line["additionalProperties"] is False and set(line["required"]) == {
+        "hts",
+        "origin",
+        "entry_date",
+        "value",
+    }
     assert many["maxItems"] == MAX_LINES
 
 
@@ -131,7 +136,9 @@ def test_calculate_bad_line_comes_back_with_its_error(client: httpx.Client, line
 
 
 def test_calculate_malformed_json(client: httpx.Client) -> None:
-    response = client.post("/v1/calculate", content=b'{"hts": "6203', headers={"content-type": "application/json"})
+    response = client.post(
+        "/v1/calculate", content=b'{"hts": "6203', headers={"content-type": "application/json"}
+    )
     body = problem(response, 400, "body")
     assert "malformed JSON" in body["detail"]
 
@@ -183,7 +190,9 @@ def test_search_by_code_prefix_dotted_or_not(client: httpx.Client) -> None:
 
 
 def test_search_by_words_ranks_leaf_matches_first(client: httpx.Client) -> None:
-    body = client.get("/v1/hts/search", params={"q": "denim trousers", "date": "2025-08-01", "limit": 50}).json()
+    body = client.get(
+        "/v1/hts/search", params={"q": "denim trousers", "date": "2025-08-01", "limit": 50}
+    ).json()
     codes = [r["hts"] for r in body["results"]]
     assert "6203.42.4511" in codes
     assert all("denim" in r["path"].lower() and "trousers" in r["path"].lower() for r in body["results"])
@@ -225,7 +234,9 @@ def test_facts_of_a_steel_article_ask_the_steel_content(client: httpx.Client) ->
     facts = _fields(body)
     # Proc. 10947 cl. 6: chapter 73 articles pay on the steel content (base kind steel_value of 9903.81.87).
     assert facts["steel_value"]["kind"] == "money"
-    assert {"heading": "9903.81.87", "why": "base: steel_value"}.items() <= facts["steel_value"]["used_by"][0].items()
+    assert {"heading": "9903.81.87", "why": "base: steel_value"}.items() <= facts["steel_value"]["used_by"][
+        0
+    ].items()
     assert facts["donation"]["kind"] == "boolean"  # EO 14197 sec. 3(b) / 9903.01.11
     assert "aluminum_value" not in facts and "quantity" not in facts
     assert set(body["measures"]) == {"us/ieepa/canada", "us/ieepa/reciprocal", "us/s232/steel"}
@@ -297,7 +308,11 @@ def test_timeline_window_and_usmca(client: httpx.Client) -> None:
     body = client.get("/v1/timeline", params=params).json()
     rates = [(p["at"], p["total_rate"]) for p in body["points"]]
     # GC02: a USMCA claim pays IEEPA 25% from Mar 4 until the exemption of 12:01 a.m. 7 Mar 2025 (EO 14231).
-    assert rates == [("2025-03-01T00:00", "0.0000"), ("2025-03-04T00:01", "25.0000"), ("2025-03-07T00:01", "0.0000")]
+    assert rates == [
+        ("2025-03-01T00:00", "0.0000"),
+        ("2025-03-04T00:01", "25.0000"),
+        ("2025-03-07T00:01", "0.0000"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -347,7 +362,9 @@ def test_changes_feed(client: httpx.Client) -> None:
     assert any(c["kind"] == "rate" and c["importing_country"] == "CA" for c in body["changes"])  # SOR/2025-66
     assert body["count"] == len(body["changes"])
     assert [c["at"] for c in body["changes"]] == sorted(c["at"] for c in body["changes"])
-    us_only = client.get("/v1/changes", params={"from": "2025-03-01", "to": "2025-03-31", "country": "US"}).json()
+    us_only = client.get(
+        "/v1/changes", params={"from": "2025-03-01", "to": "2025-03-31", "country": "US"}
+    ).json()
     assert all(c["importing_country"] == "US" for c in us_only["changes"])
 
 

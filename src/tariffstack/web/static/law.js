@@ -32,7 +32,7 @@ async function openMeasure(row, measure) {
   row.querySelector("button").setAttribute("aria-expanded", "true");
   try {
     const d = await api(`/v1/measures/${measure.id}?date=${$("law-date").value}`);
-    cell.replaceChildren(
+    cell.replaceChildren(el("div", {},
       el("p", {}, el("strong", {}, d.authority), d.confidence_note ? el("div", { class: "small muted" }, `Confidence ${d.confidence}: ${d.confidence_note}`) : null),
       el("h3", { class: "small" }, "Headings and periods"),
       d.provisions.map(provisionBlock),
@@ -40,7 +40,7 @@ async function openMeasure(row, measure) {
       d.rules.length ? el("ul", { class: "small" }, d.rules.map((r) => el("li", {}, `${r.label} (${r.effect}, from ${r.from}${r.to ? ` to ${r.to}` : ""}) — `, el("a", { href: r.url, target: "_blank", rel: "noopener" }, r.citation)))) : null,
       d.lists.length ? el("h3", { class: "small" }, "Product lists") : null,
       d.lists.length ? el("ul", { class: "small" }, d.lists.map((l) => el("li", {}, `${l.list}: ${l.entries} entries — ${l.title || ""} `, l.url ? el("a", { href: l.url, target: "_blank", rel: "noopener" }, l.citation || "source") : null, l.confidence ? el("span", { class: `badge ${l.confidence}` }, l.confidence) : null))) : null,
-    );
+    ));
   } catch (error) {
     showProblem(cell, error);
   }

@@ -136,7 +136,7 @@ function usedBy(fact) {
 
 function inputFor(fact) {
   const id = `f-${fact.field}`;
-  const hint = el("div", { class: "hint" }, usedBy(fact));
+  const hint = el("div", { class: "hint", title: fact.used_by.map((u) => `${u.heading ?? ""} ${u.label} (${u.why})`).join("\n") }, usedBy(fact));
   const msg = el("div", { class: "msg", id: `${id}-msg`, role: "status" });
   const wrap = (control, extra = "") =>
     el("div", { class: `field ${extra}` }, el("label", { for: id }, fact.label), control, hint, msg);
@@ -210,7 +210,7 @@ function renderFacts(facts) {
   const intro = facts.facts.length
     ? el("p", { class: "small muted" }, `This product's measures need ${facts.facts.length} more fact${facts.facts.length === 1 ? "" : "s"}; leave a fact empty if it does not apply.`)
     : el("p", { class: "small muted" }, "No other fact changes the duty on this product.");
-  $("facts-fields").replaceChildren(value, intro, el("div", { class: "row", style: "align-items:flex-start" }, el("div", {}, asked)));
+  $("facts-fields").replaceChildren(value, intro, el("div", { class: "facts-grid" }, asked));
 }
 
 const CHECKS = {
@@ -419,7 +419,7 @@ async function renderResult(line, result) {
     result.prohibited ? el("div", { class: "alert error", role: "alert" }, "Entry of this good is prohibited on this date (import ban).") : null,
     ...result.caveats.map((c) => el("div", { class: "alert warn small" }, c)),
   ];
-  body.replaceChildren(summary, ...notes, table, notAppliedBlock(result.not_applied, measures));
+  body.replaceChildren(...[summary, ...notes, table, notAppliedBlock(result.not_applied, measures)].filter(Boolean));
 }
 
 // ---- timeline -----------------------------------------------------------------------------
