@@ -242,7 +242,6 @@ def rate_coverage(
     sys.stdout.write("\n")
 
 
-
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
