@@ -1,0 +1,206 @@
+"""Broker values → the engine's input forms, as Polars expressions over whole columns.
+
+What a spreadsheet holds is turned into what :mod:`tariffstack.io.entry` accepts, and nothing is
+guessed: a value that fits no accepted form is an error on its row naming the field and the value.
+
+- entry numbers → ``FFF-SSSSSSS-C`` with the check digit validated (:mod:`.entry_numbers`);
+- countries: ISO 3166 alpha-2 codes, or English names (ISO 3166 names, official and common names);
+- dates: ``YYYY-MM-DD`` (and ``T``/space ``HH:MM``), ``MM/DD/YYYY`` (U.S. order, as ACE writes it),
+  ``YYYYMMDD``, ``04-Mar-2025``, ``Mar 4, 2025``; spreadsheet and Parquet date cells as they are.
+  A date without a time stays date-only, which the engine reads as 12:00 noon ET;
+- amounts: thousands separators, currency signs and codes (``$``, ``US$``, ``USD``, ``CAD``) and
+  spaces dropped; a decimal comma is not guessed (``1.234,56`` is refused by the engine);
+- booleans: ``true/false``, ``yes/no``, ``y/n``, ``1/0``, ``x``/empty.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pycountry
+
+from tariffstack.batch.entry_numbers import normalize_entry_numbers
+from tariffstack.batch.headers import Mapping
+from tariffstack.batch.readers import EXTRA
+from tariffstack.io.entry import BOOL_FIELDS, KNOWN_FIELDS, MONEY_FIELDS
+
+COUNTRY_FIELDS = ("origin", "melt_country", "smelt_country")
+DATE_FIELDS = ("entry_date", "export_date", "loading_date", "arrival_date")
+AMOUNT_FIELDS = ("value", *MONEY_FIELDS)
+NUMBER_FIELDS = ("quantity", "quantity2", "ad_rate", "cvd_rate")
+FLOAT_FIELDS = ("metal_weight_share", "vehicle_age_years")
+DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+)
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%m/%d/%Y",
+    "%Y%m%d",
+    "%d-%b-%Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%Y/%m/%d",
+)
+TRUE = ("true", "yes", "y", "1", "x", "t")
+FALSE = ("false", "no", "n", "0", "f")
+_AMOUNT = r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$"
+
+
+def _country_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            if hasattr(country, attr):
+                names[getattr(country, attr).lower()] = country.alpha_2
+    names.update({"usa": "US", "u.s.": "US", "u.s.a.": "US", "united states of america": "US", "uk": "GB"})
+    return names
+
+
+COUNTRY_NAMES = _country_names()
+ISO2 = sorted({c.alpha_2 for c in pycountry.countries})
+
+
+def _text(expr: pl.Expr) -> pl.Expr:
+    """Stripped string; empty → null."""
+    text = expr.cast(pl.String).str.strip_chars()
+    return pl.when(text.str.len_chars() == 0).then(None).otherwise(text)
+
+
+def country(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    text = _text(expr)
+    upper = text.str.to_uppercase()
+    by_name = text.str.to_lowercase().replace_strict(COUNTRY_NAMES, default=None, return_dtype=pl.String)
+    code = pl.when(upper.is_in(ISO2)).then(upper).otherwise(by_name)
+    error = pl.when(text.is_not_null() & code.is_null()).then(
+        pl.lit("is neither an ISO 3166 alpha-2 code nor a country name")
+    )
+    return code, error
+
+
+def date_text(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """ISO text the engine reads: ``YYYY-MM-DD`` (date only) or ``YYYY-MM-DDTHH:MM``."""
+    if dtype == pl.Date:
+        return expr.dt.strftime("%Y-%m-%d"), pl.lit(None, dtype=pl.String)
+    if isinstance(dtype, pl.Datetime):
+        return expr.dt.strftime("%Y-%m-%dT%H:%M"), pl.lit(None, dtype=pl.String)
+    text = _text(expr)
+    with_time = pl.coalesce([text.str.strptime(pl.Datetime, f, strict=False) for f in DATETIME_FORMATS])
+    date_only = pl.coalesce([text.str.strptime(pl.Date, f, strict=False) for f in DATE_FORMATS])
+    out = pl.coalesce(with_time.dt.strftime("%Y-%m-%dT%H:%M"), date_only.dt.strftime("%Y-%m-%d"))
+    error = pl.when(text.is_not_null() & out.is_null()).then(
+        pl.lit("is not a date (YYYY-MM-DD[THH:MM], MM/DD/YYYY, YYYYMMDD, 04-Mar-2025, Mar 4, 2025)")
+    )
+    return out, error
+
+
+def amount_text(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """``$1,234.50`` → ``1234.50``; ``(12.00)`` → ``-12.00`` (which the engine refuses as negative)."""
+    if dtype.is_integer():
+        return expr.cast(pl.String), pl.lit(None, dtype=pl.String)
+    if dtype.is_float():
+        # A spreadsheet number: its shortest decimal text (1234.56, not 1234.5599999999999).
+        return expr.cast(pl.String), pl.lit(None, dtype=pl.String)
+    text = _text(expr)
+    cleaned = (
+        text.str.replace_all(r"(?i)\b(US\$|USD|CAD|C\$|CA\$|US)\b|[$\s,\u00a0]", "")
+        .str.replace_all(r"(?i)^(USD|CAD|US\$|C\$|CA\$)|(USD|CAD)$", "")
+        .str.replace(r"^\((.*)\)$", "-$1")
+    )
+    error = pl.when(text.is_not_null() & ~cleaned.str.contains(_AMOUNT)).then(pl.lit("is not an amount"))
+    return pl.when(cleaned.str.contains(_AMOUNT)).then(cleaned), error
+
+
+def boolean(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    text = _text(expr).str.to_lowercase()
+    value = pl.when(text.is_in(TRUE)).then(True).when(text.is_in(FALSE)).then(False)
+    error = pl.when(text.is_not_null() & value.is_null()).then(pl.lit("is not true/false (yes/no, 1/0)"))
+    return value, error
+
+
+def number(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    if dtype.is_numeric():
+        return expr.cast(pl.Float64), pl.lit(None, dtype=pl.String)
+    text = _text(expr)
+    value = text.str.replace_all(",", "").cast(pl.Float64, strict=False)
+    return value, pl.when(text.is_not_null() & value.is_null()).then(pl.lit("is not a number"))
+
+
+def hts_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A code stored as a number loses its dots and leading zero; the engine restores the zero."""
+    if dtype.is_float():
+        return expr.cast(pl.Int64, strict=False).cast(pl.String)
+    return _text(expr).str.replace(r"\.0$", "")
+
+
+def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
+    """Canonical columns for the engine and the batch layer, plus ``norm_error``/``norm_field``.
+
+    Engine fields come out under their own names (strings, floats for the two shares, booleans);
+    ``liquidation_date`` as a Date, ``paid_duty`` and ``paid:<heading>`` as amount text, and
+    ``entry_number`` canonical. ``norm_error`` is ``"<field>: '<value>' <reason>"`` for the first
+    field (in header order) that no accepted form fits.
+    """
+    schema = chunk.schema
+    exprs: dict[str, pl.Expr] = {}
+    errors: list[tuple[str, pl.Expr]] = []
+    for field, source in mapping.fields.items():
+        col, dtype = pl.col(source), schema[source]
+        err: pl.Expr | None = None
+        if field == "entry_number":
+            out, err = normalize_entry_numbers(col)
+        elif field in COUNTRY_FIELDS:
+            out, err = country(col)
+        elif field in DATE_FIELDS:
+            out, err = date_text(col, dtype)
+        elif field == "liquidation_date":
+            text, err = date_text(col, dtype)
+            out = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        elif field in (*AMOUNT_FIELDS, "paid_duty"):
+            out, err = amount_text(col, dtype)
+        elif field in BOOL_FIELDS:
+            out, err = boolean(col) if dtype != pl.Boolean else (col, None)
+        elif field in FLOAT_FIELDS:
+            out, err = number(col, dtype)
+        elif field in NUMBER_FIELDS:
+            out, err = amount_text(col, dtype)
+            err = err if err is None else pl.when(err.is_not_null()).then(pl.lit("is not a number"))
+        elif field == "hts":
+            out = hts_text(col, dtype)
+        elif field == "spi":
+            out = _text(col).str.to_uppercase()
+        elif field == "entry_type":
+            out = _text(col).str.zfill(2)
+        else:
+            out = _text(col)
+        exprs[field] = out.alias(field)
+        if err is not None:
+            message = pl.format("{}: '{}' {}", pl.lit(field), col.cast(pl.String), err)
+            errors.append((field, pl.when(err.is_not_null()).then(message)))
+    for heading, source in mapping.paid_headings.items():
+        out, err = amount_text(pl.col(source), schema[source])
+        exprs[f"paid:{heading}"] = out.alias(f"paid:{heading}")
+        errors.append(
+            (
+                source,
+                pl.when(err.is_not_null()).then(
+                    pl.format("{}: '{}' {}", pl.lit(source), pl.col(source), err)
+                ),
+            )
+        )
+    if EXTRA in chunk.columns:  # a CSV row with more fields than the header (see readers)
+        extra = pl.format(
+            "line: the row has {} fields; the header has {}", pl.col(EXTRA), pl.lit(chunk.width - 1)
+        )
+        errors.insert(0, ("line", pl.when(pl.col(EXTRA).is_not_null()).then(extra)))
+    norm_error = pl.coalesce([e for _, e in errors]) if errors else pl.lit(None, dtype=pl.String)
+    return chunk.select(*exprs.values(), norm_error=norm_error)
+
+
+def engine_frame(norm: pl.DataFrame) -> pl.DataFrame:
+    """The columns the engine takes (entry-line field names only)."""
+    return norm.select([c for c in norm.columns if c in KNOWN_FIELDS])

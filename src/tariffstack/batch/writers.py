@@ -1,0 +1,73 @@
+"""Output files, written chunk by chunk in the format of the destination's extension.
+
+CSV and Parquet are appended chunk by chunk (bounded memory); an Excel sheet holds at most
+1,048,575 data rows, so ``.xlsx`` output is gathered in a temporary Parquet file and written at the
+end (refused beyond the sheet limit, with the advice to write CSV or Parquet).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tariffstack.batch.readers import FORMATS, InputError
+
+XLSX_MAX_ROWS = 1_048_575
+
+
+class Writer:
+    """Append frames with one schema (the first frame's) to ``path``."""
+
+    def __init__(self, path: Path, fmt: str | None = None) -> None:
+        self.path = Path(path)
+        self.fmt = fmt or FORMATS.get(self.path.suffix.lower())
+        if self.fmt is None:
+            raise InputError(f"{self.path.name}: cannot tell the output format from the extension")
+        self.rows = 0
+        self._schema: pa.Schema | None = None
+        self._columns: list[str] | None = None
+        self._parquet: pq.ParquetWriter | None = None
+        self._csv = None
+        self._tmp: Path | None = None
+
+    def write(self, frame: pl.DataFrame) -> None:
+        frame = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t == pl.Null)
+        if self._columns is None:
+            self._columns = frame.columns
+        frame = frame.select(self._columns)
+        self.rows += frame.height
+        if self.fmt == "csv":
+            if self._csv is None:
+                self._csv = self.path.open("w", encoding="utf-8", newline="")
+                frame.write_csv(self._csv)
+            else:
+                frame.write_csv(self._csv, include_header=False)
+            return
+        if self.fmt == "xlsx" and self.rows > XLSX_MAX_ROWS:
+            raise InputError(
+                f"{self.path.name}: more than {XLSX_MAX_ROWS:,} rows do not fit an Excel sheet; write .csv or .parquet"
+            )
+        table = frame.to_arrow()
+        if self._parquet is None:
+            self._schema = table.schema
+            target = self.path
+            if self.fmt == "xlsx":
+                self._tmp = Path(tempfile.mkdtemp(prefix="tariffstack-xlsx-")) / "out.parquet"
+                target = self._tmp
+            self._parquet = pq.ParquetWriter(target, self._schema)
+        self._parquet.write_table(table.cast(self._schema))
+
+    def close(self, empty_schema: dict[str, pl.DataType] | None = None) -> None:
+        if self._columns is None and empty_schema is not None:
+            self.write(pl.DataFrame(schema=empty_schema))
+        if self._csv is not None:
+            self._csv.close()
+        if self._parquet is not None:
+            self._parquet.close()
+        if self.fmt == "xlsx" and self._tmp is not None:
+            pl.read_parquet(self._tmp).write_excel(self.path, worksheet="results", autofit=False)
+            self._tmp.unlink()
