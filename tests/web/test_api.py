@@ -10,8 +10,8 @@ import pytest
 
 from tariffstack.api import Engine
 from tariffstack.web.api import MAX_BODY_BYTES, MAX_LINES
+from web.helpers import problem
 
-PROBLEM = "application/problem+json"
 DENIM_AUG_2025 = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-08-01", "value": "100000"}
 ORANGE_JUICE_CA = {
     "importing_country": "CA",
@@ -21,18 +21,6 @@ ORANGE_JUICE_CA = {
     "value": "100000",
     "spi": "UST",
 }
-
-
-def problem(response: httpx.Response, status: int, field: str) -> dict:
-    """Assert a problem document for ``field`` with ``status``; return it."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["field"] == field, body
-    assert body["detail"].startswith(f"{field}: ")
-    assert "Traceback" not in response.text and 'File "' not in response.text
-    return body
 
 
 # ---- /healthz, /openapi.json, /docs --------------------------------------------------------

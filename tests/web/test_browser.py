@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tariffstack.web.batch import batch_available
-
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -124,16 +122,13 @@ def test_law_browser_and_changes(page: Page, artefacts: Path) -> None:
     expect(page.locator("#docs-body")).to_contain_text("/v1/calculate")
 
 
-@pytest.mark.skipif(
-    not batch_available(), reason="the batch package (issue 12) is not merged into this branch"
-)
 def test_batch_upload_and_download(page: Page, artefacts: Path, tmp_path: Path) -> None:
     source = tmp_path / "lines.csv"
     with source.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["hts", "origin", "entry_date", "value"])
-        writer.writerow(["6203.42.4511", "CA", "2025-08-01", "100000"])
-        writer.writerow(["9999.99.9999", "CA", "2025-08-01", "100"])
+        writer.writerow(["sku", "hts", "origin", "entry_date", "value"])
+        writer.writerow(["A", "6203.42.4511", "CA", "2025-08-01", "100000"])
+        writer.writerow(["B", "9999.99.9999", "CA", "2025-08-01", "100"])
     page.goto("/batch")
     page.set_input_files("#file", str(source))
     page.click("#upload")
@@ -144,5 +139,7 @@ def test_batch_upload_and_download(page: Page, artefacts: Path, tmp_path: Path) 
     target = tmp_path / "result.csv"
     info.value.save_as(target)
     rows = list(csv.DictReader(io.StringIO(target.read_text())))
-    assert len(rows) == 2  # every input row comes out again
+    assert [(r["sku"], r["status"]) for r in rows] == [("A", "ok"), ("B", "error")]  # every row comes out
+    assert rows[0]["total_duty"] == "51600.00"  # GC03b
+    expect(page.locator("#batch-progress-text")).to_contain_text("done: 2 of 2 rows")
     page.screenshot(path=str(artefacts / "6-batch.png"))

@@ -21,6 +21,9 @@ OPERATIONS = [
     ("GET", "/v1/measures/{measure_id}"),
     ("GET", "/v1/changes"),
     ("GET", "/healthz"),
+    ("POST", "/v1/batch"),
+    ("GET", "/v1/batch/{job_id}"),
+    ("GET", "/v1/batch/{job_id}/result"),
 ]
 
 
@@ -50,11 +53,7 @@ def problem_names_the_field(ctx, response, case) -> bool | None:
 
 def test_every_operation_is_fuzzed(api_schema) -> None:
     published = {(op.ok().method.upper(), op.ok().path) for op in api_schema.get_all_operations()}
-    assert published - {(m, p) for m, p in OPERATIONS} <= {
-        ("POST", "/v1/batch"),
-        ("GET", "/v1/batch/{job_id}"),
-        ("GET", "/v1/batch/{job_id}/result"),
-    }
+    assert published == set(OPERATIONS)
 
 
 CASES = [

@@ -9,29 +9,31 @@ reader gives, and serves the result. Every input row comes out again, computed o
 from __future__ import annotations
 
 import dataclasses
+import logging
 import shutil
 import tempfile
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from starlette.responses import FileResponse, Response
 
+from tariffstack.engine.money import cents_to_str
 from tariffstack.web.problems import Problem
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".json": "json", ".jsonl": "jsonl"}
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
 MEDIA = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
-    "json": "application/json",
-    "jsonl": "application/x-ndjson",
 }
 router = APIRouter(tags=["batch"])
+log = logging.getLogger("tariffstack.web")
+JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="Job id returned by POST /v1/batch")]
 
 
 def batch_available() -> bool:
@@ -46,8 +48,8 @@ def batch_available() -> bool:
 class Job:
     id: str
     filename: str
-    src: Path
-    dst: Path
+    src: FilePath
+    dst: FilePath
     out_format: str
     status: str = "queued"
     done: int = 0
@@ -70,32 +72,32 @@ class Job:
         }
 
 
-def _summary(value: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        raw = dataclasses.asdict(value)
-    elif isinstance(value, dict):
-        raw = value
-    else:
-        raw = dict(vars(value)) if hasattr(value, "__dict__") else {"result": str(value)}
-    return {
-        k: (v if isinstance(v, int | float | str | bool | None | list | dict) else str(v))
-        for k, v in raw.items()
-    }
+def _summary(summary: Any) -> dict[str, Any]:
+    """The batch summary for a client: amounts as the contract's decimal strings, no server paths."""
+    out: dict[str, Any] = {}
+    for key, value in summary.as_dict().items():
+        if key in ("output", "report_files"):
+            continue
+        if key.endswith("_cents") and isinstance(value, int):
+            out[key.removesuffix("_cents")] = cents_to_str(value)
+        else:
+            out[key] = value
+    return out
 
 
 class Jobs:
     """Uploaded files and their jobs, in a working directory; one job runs at a time."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = root or Path(tempfile.mkdtemp(prefix="tariffstack-jobs-"))
+    def __init__(self, root: FilePath | None = None) -> None:
+        self.root = root or FilePath(tempfile.mkdtemp(prefix="tariffstack-jobs-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch")
 
     def submit(self, engine: Any, upload: UploadFile, out_format: str | None) -> Job:
-        name = Path(upload.filename or "upload").name
-        suffix = Path(name).suffix.lower()
+        name = FilePath(upload.filename or "upload").name
+        suffix = FilePath(name).suffix.lower()
         if suffix not in FORMATS:
             raise Problem(
                 415, "file", name, f"unsupported file type {suffix or '(none)'}; send {', '.join(FORMATS)}"
@@ -118,6 +120,8 @@ class Jobs:
 
     def _run(self, engine: Any, job: Job) -> None:
         from tariffstack.batch import run_file
+        from tariffstack.batch.headers import HeaderError
+        from tariffstack.batch.readers import InputError
 
         def progress(done: int, total: int) -> None:
             job.done, job.total = done, total
@@ -127,8 +131,12 @@ class Jobs:
             summary = run_file(
                 job.src, job.dst, out_format=job.out_format, on_progress=progress, engine=engine
             )
-        except Exception as exc:  # the batch reader's errors name the file problem; no trace is shown
-            job.status, job.error = "failed", str(exc) or type(exc).__name__
+        except (InputError, HeaderError) as exc:  # the file as a whole cannot be read: say why
+            job.status, job.error = "failed", str(exc)
+            return
+        except Exception:  # never a trace to the client; the log has it
+            log.exception("batch job %s failed", job.id)
+            job.status, job.error = "failed", "unexpected error while computing the file (logged)"
             return
         job.summary = _summary(summary)
         job.status = "done"
@@ -151,24 +159,24 @@ def _json(data: Any, status: int = 200) -> Response:
 @router.post("/v1/batch", status_code=202, summary="Upload entry lines as CSV, Excel or Parquet; start a job")
 def submit(
     request: Request,
-    file: Annotated[UploadFile, File(description="CSV, .xlsx, Parquet, JSON or JSON Lines of entry lines")],
-    out_format: Annotated[Literal["csv", "xlsx", "parquet", "json", "jsonl"] | None, Form()] = None,
+    file: Annotated[UploadFile, File(description="CSV, Excel (.xlsx) or Parquet file of entry lines")],
+    out_format: Annotated[Literal["csv", "xlsx", "parquet"] | None, Form()] = None,
 ) -> Response:
     job = request.app.state.jobs.submit(request.app.state.engine, file, out_format)
     return _json(job.public(), 202)
 
 
 @router.get("/v1/batch/{job_id}", summary="A batch job's status and progress")
-def status(request: Request, job_id: str) -> Response:
+def status(request: Request, job_id: JobId) -> Response:
     return _json(request.app.state.jobs.get(job_id).public())
 
 
 @router.get("/v1/batch/{job_id}/result", summary="The result file of a finished job")
-def result(request: Request, job_id: str) -> FileResponse:
+def result(request: Request, job_id: JobId) -> FileResponse:
     job = request.app.state.jobs.get(job_id)
     if job.status != "done":
         raise Problem(409, "job_id", job_id, f"job is {job.status}; the result is ready when it is done")
-    stem = Path(job.filename).stem
+    stem = FilePath(job.filename).stem
     return FileResponse(
         job.dst, media_type=MEDIA[job.out_format], filename=f"{stem}.results.{job.out_format}"
     )
