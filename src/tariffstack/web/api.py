@@ -31,6 +31,7 @@ from tariffstack.web.schema import calculate_body_schema
 
 MAX_LINES = 1000  # entry lines per /v1/calculate request (413 beyond; use /v1/batch for files)
 MAX_BODY_BYTES = 2 * 1024 * 1024  # JSON request bodies
+CALC_SLOTS = 4  # evaluations in flight at once (the engine uses every core itself); the rest queue
 router = APIRouter()
 Country = Literal["US", "CA"]
 ISO2 = Annotated[str, Query(pattern=r"^[A-Za-z]{2}$", description="ISO alpha-2 country code")]
@@ -128,7 +129,10 @@ async def calculate(request: Request) -> Response:
             f"{len(rows)} lines",
             f"at most {MAX_LINES} lines per request; upload a file to /v1/batch",
         )
-    results = await run_in_threadpool(engine_of(request).calc, rows)
+    async with request.app.state.calc_slots:
+        if await request.is_disconnected():  # the client gave up while queued: do not compute for no one
+            return Response(status_code=499)
+        results = await run_in_threadpool(engine_of(request).calc, rows)
     return json_response(results)
 
 

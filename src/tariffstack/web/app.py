@@ -7,6 +7,7 @@ the body-size limits, and serves everything locally: no page loads anything from
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ def create_app(engine: Engine | None = None, *, jobs_dir: Path | None = None) ->
     )
     app.state.engine = engine
     app.state.scope_counts = {}
+    app.state.calc_slots = asyncio.Semaphore(api.CALC_SLOTS)
     app.state.jobs = batch.Jobs(jobs_dir)
     problems.install(app)
     app.add_middleware(
