@@ -85,6 +85,25 @@ function onSearchKey(event) {
 }
 
 // ---- the fact form ------------------------------------------------------------------------
+function keepValues(all) {
+  // What the user typed survives a change of date or origin (the form is rebuilt for the new date);
+  // for another product only the entered value is kept.
+  const kept = {};
+  for (const input of $("facts-form").querySelectorAll("input, select")) {
+    if (input.id && (all || input.id === "f-value")) kept[input.id] = input.type === "checkbox" ? input.checked : input.value;
+  }
+  return kept;
+}
+
+function restoreValues(kept) {
+  for (const [id, value] of Object.entries(kept)) {
+    const input = $(id);
+    if (!input) continue;
+    if (input.type === "checkbox") input.checked = value;
+    else input.value = value;
+  }
+}
+
 async function choose(index) {
   const product = state.results[index];
   if (!product) return;
@@ -104,9 +123,12 @@ async function loadFacts() {
   $("result").hidden = true;
   try {
     const facts = await api(`/v1/products/${encodeURIComponent(product.hts)}/facts?${params}`);
+    const sameProduct = state.facts && state.facts.hts === facts.hts;
+    const kept = keepValues(sameProduct);
     state.facts = facts;
     renderProductHead(product, facts);
     renderFacts(facts);
+    restoreValues(kept);
     const value = $("f-value");
     if (value) value.focus();
   } catch (error) {
