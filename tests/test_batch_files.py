@@ -21,15 +21,17 @@ from tariffstack.batch.headers import HeaderError
 from tariffstack.batch.readers import InputError
 
 HEADER = "Entry No,Line No,HTS Number,Country of Origin,Entry Date,Entered Value,SPI,Importer\n"
-GOOD = "B76-1234567-1,1,0101.21.0010,CA,2025-05-01,\"$10,000.00\",,ACME\n"
+GOOD = 'B76-1234567-1,1,0101.21.0010,CA,2025-05-01,"$10,000.00",,ACME\n'
 AS_OF = dt.date(2026, 6, 1)
 
 
 def _run(engine: Engine, path: Path, out: Path | None = None, **kwargs) -> tuple[pl.DataFrame, object]:
     out = out or path.with_name("out.parquet")
     summary = run_file(path, out, engine=engine, as_of=AS_OF, **kwargs)
-    frame = pl.read_excel(out) if out.suffix == ".xlsx" else (
-        pl.read_parquet(out) if out.suffix == ".parquet" else pl.read_csv(out, infer_schema=False)
+    frame = (
+        pl.read_excel(out)
+        if out.suffix == ".xlsx"
+        else (pl.read_parquet(out) if out.suffix == ".parquet" else pl.read_csv(out, infer_schema=False))
     )
     return frame, summary
 
@@ -170,7 +172,7 @@ def test_xlsx_in_and_out_and_truncated_workbook(engine: Engine, tmp_path: Path) 
     assert frame["total_duty"].to_list() == [2500.0, 3500.18]
     truncated = tmp_path / "truncated.xlsx"
     truncated.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
-    with pytest.raises(InputError, match="not a readable .xlsx workbook"):
+    with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
         run_file(truncated, tmp_path / "o.csv", engine=engine)
     assert zipfile.is_zipfile(src)
 
@@ -196,3 +198,26 @@ def test_parquet_in_and_out_with_lines(engine: Engine, tmp_path: Path) -> None:
     ]
     assert frame["line_number"].to_list() == [1, None, None, 2]
     assert frame["status"][3] == "error"
+
+
+def test_unterminated_quote_is_refused_not_swallowed(engine: Engine, tmp_path: Path) -> None:
+    src = tmp_path / "quote.csv"
+    src.write_text(
+        HEADER + GOOD + 'B76-1234567-1,2,0101.21.0010,CA,2025-05-01,"10000,,ACME\n' + GOOD, encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="the quote opened on line 3 is never closed"):
+        run_file(src, tmp_path / "o.csv", engine=engine)
+
+
+def test_semicolon_files_and_decimal_commas(engine: Engine, tmp_path: Path) -> None:
+    src = tmp_path / "semi.csv"
+    src.write_text(
+        "HTS;COO;Entry Date;Value\n0101.21.0010;CA;2025-05-01;10000,00\n0101.21.0010;CA;2025-05-01;1,000\n",
+        encoding="utf-8",
+    )
+    frame, _ = _run(engine, src)
+    assert frame["status"].to_list() == ["error", "ok"]
+    assert frame["error"][0] == (
+        "value: '10000,00' is not an amount (a comma must separate thousands; use a point for decimals)"
+    )
+    assert frame["total_duty"][1] == Decimal("250.00")  # 25% of 1,000.00

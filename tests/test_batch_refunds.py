@@ -83,7 +83,11 @@ def test_routes_and_deadlines_around_80_and_180_days(engine: Engine, tmp_path: P
         None,
     ]
     assert out["route_confidence"].to_list() == ["M", "M", "M", "H", "H", "L"]
-    assert out["route_basis"][5] == "liquidated 2025-12-02, 181 days before 2026-06-01"
+    assert out["route_basis"][4] == "liquidated 2025-12-03, 180 days before 2026-06-01"
+    assert out["route_basis"][5].startswith(
+        "liquidated 2025-12-02, 181 days before 2026-06-01; finally liquidated, not recoverable"
+    )
+    assert "importer-specific court orders" in out["route_basis"][5]
 
 
 def test_before_cape_opens_liquidated_entries_go_to_protest(engine: Engine, tmp_path: Path) -> None:
@@ -114,7 +118,9 @@ def test_interest_estimate_compounds_daily_at_the_quarterly_rates(engine: Engine
     assert later["interest_confidence"].to_list() == ["L"]
     days_2025, days_q1, days_after = 303, 90, 122  # to Jan 1; Jan-Mar 2026; Apr 1 - Aug 1
     factor = math.exp(
-        days_2025 * math.log1p(0.06 / 365) + days_q1 * math.log1p(0.06 / 365) + days_after * math.log1p(0.05 / 365)
+        days_2025 * math.log1p(0.06 / 365)
+        + days_q1 * math.log1p(0.06 / 365)
+        + days_after * math.log1p(0.05 / 365)
     )
     assert float(later["interest_estimate"][0]) == round(2500 * (factor - 1), 2)
 
@@ -157,6 +163,16 @@ def test_reconciliation_names_the_likely_reason(engine: Engine, tmp_path: Path) 
         {"entry_date": "2025-05-01", "paid_duty": "2500.00"},  # agrees
         {"entry_date": "2025-05-01", "paid_duty": "2500.01"},  # within a cent
         {"entry_date": "2025-05-01", "paid_duty": "1234.00"},
+        # A USMCA steel derivative of chapter 73 on Sep 10, 2025 pays 50% on its steel content
+        # (20,000.00, golden case); paid 50% on the full value instead: the content line was not split.
+        {
+            "hts": "7326.90.8688",
+            "entry_date": "2025-09-10",
+            "value": "100000",
+            "steel_value": "40000",
+            "spi": "S",
+            "paid_duty": "50000.00",
+        },
     ]
     out = _run(engine, tmp_path, rows, dt.date(2026, 6, 1))
     assert out["reconciliation"].to_list() == [
@@ -165,6 +181,7 @@ def test_reconciliation_names_the_likely_reason(engine: Engine, tmp_path: Path) 
         None,
         None,
         "wrong heading or classification (no other claim, date or content split gives the paid amount)",
+        "content line not split",
     ]
     assert out["paid_difference"].to_list() == [
         Decimal("-2500.00"),
@@ -172,6 +189,7 @@ def test_reconciliation_names_the_likely_reason(engine: Engine, tmp_path: Path) 
         Decimal("0.00"),
         Decimal("0.01"),
         Decimal("-1266.00"),
+        Decimal("30000.00"),
     ]
 
 
@@ -185,3 +203,15 @@ def test_rules_file_is_validated_strictly(tmp_path: Path) -> None:
     bad.write_text(text.replace("max_days_after_liquidation: 80", "max_days_after_liquidaton: 80"))
     with pytest.raises(LawError, match="max_days_after_liquidaton"):
         load_refund_rules(bad)
+
+
+def test_reconciliation_per_heading(engine: Engine, tmp_path: Path) -> None:
+    rows = [
+        {"entry_date": "2025-08-01", "Paid 9903.01.10": "2500.00"},  # 35% computed, 25% paid
+        {"entry_date": "2025-05-01", "Paid 9903.01.10": "2500.00"},
+    ]
+    out = _run(engine, tmp_path, rows, dt.date(2026, 6, 1))
+    assert out["reconciliation"].to_list() == [
+        "rate of another date (a day earlier) (9903.01.10: paid 2500.00, computed 3500.00)",
+        None,
+    ]

@@ -259,13 +259,18 @@ def serve(
 def batch(
     source: Annotated[Path, typer.Argument(help="Entry lines: .csv, .xlsx or .parquet")],
     out: Annotated[Path, typer.Option("-o", "--out", help="Results file: .csv, .xlsx or .parquet")],
-    in_format: Annotated[str | None, typer.Option("--format", help="Input format (csv, xlsx, parquet)")] = None,
+    in_format: Annotated[
+        str | None, typer.Option("--format", help="Input format (csv, xlsx, parquet)")
+    ] = None,
     column_map: Annotated[
-        list[str] | None, typer.Option("--map", help="'Header=field' for a column the synonyms miss (repeatable)")
+        list[str] | None,
+        typer.Option("--map", help="'Header=field' for a column the synonyms miss (repeatable)"),
     ] = None,
     lines: Annotated[bool, typer.Option("--lines", help="Add one row per Chapter 99 line")] = False,
     refunds: Annotated[Path | None, typer.Option("--refunds", help="Directory for the refund report")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Date for refund routes (default today)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date for refund routes (default today)")
+    ] = None,
     dask: Annotated[str | None, typer.Option("--dask", help="Scheduler address, or local:N")] = None,
     data: DataOpt = None,
     store: StoreOpt = None,
@@ -274,7 +279,16 @@ def batch(
     from tariffstack.batch.cli import run_batch_command
 
     code = run_batch_command(
-        source, out, in_format, column_map or [], lines, refunds, as_of, dask, Settings.from_env(data, store), err
+        source,
+        out,
+        in_format,
+        column_map or [],
+        lines,
+        refunds,
+        as_of,
+        dask,
+        Settings.from_env(data, store),
+        err,
     )
     if code:
         raise typer.Exit(code=code)

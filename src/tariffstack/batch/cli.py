@@ -108,5 +108,7 @@ def run_batch_command(
         err.print(f"[red]error[/red] {exc}", highlight=False)
         return 2
     err.print(summary_table(summary))
-    err.print(f"wrote {summary.output}" + (f" and {len(summary.report_files)} report file(s)" if refunds else ""))
+    err.print(
+        f"wrote {summary.output}" + (f" and {len(summary.report_files)} report file(s)" if refunds else "")
+    )
     return 0

@@ -126,7 +126,7 @@ def compute_chunk(
         .rename({"line_id": "local_row"})
         .with_columns(pl.col("local_row").cast(pl.UInt32))
     )
-    frame = norm.join(summary, on="local_row", how="left").sort("local_row")
+    frame = norm.join(summary, on="local_row", how="left", maintain_order="left").sort("local_row")
     failed = pl.col("norm_error").is_not_null() | pl.col("engine_error").is_not_null()
     error = pl.coalesce("norm_error", "engine_error")
     frame = frame.with_columns(
@@ -162,8 +162,10 @@ def compute_chunk(
     frame = frame.with_columns(routes).with_columns(confidence, *interest_columns(rules, options.as_of))
     frame = reconcile(frame, ch99, mapping, engine)
     ok_rows = frame.filter(pl.col("status") == "ok").select(line_id=pl.col("local_row").cast(pl.Int64))
-    lines = _lines_frame(ch99.join(ok_rows, on="line_id", how="semi")) if options.lines else None
-    return frame, lines
+    if options.lines:
+        kept = ch99.join(ok_rows, on="line_id", how="semi").sort("line_id", "reporting_order", "heading")
+        return frame, _lines_frame(kept)
+    return frame, None
 
 
 def _lines_frame(ch99: pl.DataFrame) -> pl.DataFrame:

@@ -92,7 +92,12 @@ def _client(address: str):
 
 
 def dask_results(
-    source: Source, mapping: Mapping, options: Options, address: str, chunk_rows: int, store_dir: str | None = None
+    source: Source,
+    mapping: Mapping,
+    options: Options,
+    address: str,
+    chunk_rows: int,
+    store_dir: str | None = None,
 ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]]:
     """Yield (chunk, frame, lines) per partition, in input order, computed on the cluster."""
     import dask.dataframe as dd
@@ -105,7 +110,9 @@ def dask_results(
         return
     client, cluster = _client(address)
     try:
-        parts = dd.from_map(_partition_spec, specs, meta=pd.DataFrame({"offset": [0], "length": [0]}).iloc[:0])
+        parts = dd.from_map(
+            _partition_spec, specs, meta=pd.DataFrame({"offset": [0], "length": [0]}).iloc[:0]
+        )
         computed = parts.map_partitions(
             _compute_partition, source, mapping, options, store, meta=META, enforce_metadata=False
         )

@@ -41,11 +41,15 @@ def check_digit_expr(compact: pl.Expr) -> pl.Expr:
     return (10 - total % 10) % 10
 
 
-def normalize_entry_numbers(column: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(canonical ``FFF-SSSSSSS-C`` or null, error reason or null) for a column of entry numbers."""
-    text = column.cast(pl.String).str.strip_chars()
-    text = pl.when(text == "").then(None).otherwise(text)
-    compact = text.str.to_uppercase().str.replace_all(r"[\s\-]", "")
+def compact_text(column: pl.Expr) -> pl.Expr:
+    """Upper case, spaces and hyphens dropped; empty → null (materialise it once, then check it)."""
+    text = column.cast(pl.String).str.to_uppercase().str.replace_all(r"[\s\-]", "")
+    return pl.when(text.str.len_chars() > 0).then(text)
+
+
+def check_entry_numbers(compact: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(canonical or null, error reason or null) over a column of :func:`compact_text` values."""
+    text = compact
     shaped = compact.str.contains(_SHAPE)
     expected = check_digit_expr(compact)
     given = compact.str.slice(10, 1).cast(pl.Int32, strict=False)
@@ -62,6 +66,15 @@ def normalize_entry_numbers(column: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     )
     valid = text.is_not_null() & shaped & (expected == given)
     return pl.when(valid).then(canonical), error
+
+
+def normalize_entry_numbers(column: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(canonical ``FFF-SSSSSSS-C`` or null, error reason or null) for a column of entry numbers.
+
+    One expression (convenient, slower: the compact text is recomputed per use); the batch path
+    materialises :func:`compact_text` first and calls :func:`check_entry_numbers` on it.
+    """
+    return check_entry_numbers(compact_text(column))
 
 
 def compact_entry_number(canonical: pl.Expr) -> pl.Expr:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pycountry
 
-from tariffstack.batch.entry_numbers import normalize_entry_numbers
+from tariffstack.batch.entry_numbers import check_entry_numbers, compact_text
 from tariffstack.batch.headers import Mapping
 from tariffstack.batch.readers import EXTRA
 from tariffstack.io.entry import BOOL_FIELDS, KNOWN_FIELDS, MONEY_FIELDS
@@ -106,13 +106,19 @@ def amount_text(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         # A spreadsheet number: its shortest decimal text (1234.56, not 1234.5599999999999).
         return expr.cast(pl.String), pl.lit(None, dtype=pl.String)
     text = _text(expr)
-    cleaned = (
-        text.str.replace_all(r"(?i)\b(US\$|USD|CAD|C\$|CA\$|US)\b|[$\s,\u00a0]", "")
-        .str.replace_all(r"(?i)^(USD|CAD|US\$|C\$|CA\$)|(USD|CAD)$", "")
-        .str.replace(r"^\((.*)\)$", "-$1")
+    bare = text.str.replace_all(r"(?i)US\$|CA\$|C\$|\$|\bUSD\b|\bCAD\b|\bUS\b|[\s\u00a0]", "")
+    bare = bare.str.replace(r"^\((.*)\)$", "-$1")
+    # A comma is a thousands separator only in groups of three ("1,234.50"); "10000,00" or
+    # "1.234,56" (a decimal comma) is refused rather than read as ten thousand or one point two.
+    grouped = ~bare.str.contains(",") | bare.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+    cleaned = bare.str.replace_all(",", "", literal=True)
+    ok = grouped & cleaned.str.contains(_AMOUNT)
+    error = pl.when(text.is_not_null() & ~ok.fill_null(False)).then(
+        pl.when(grouped)
+        .then(pl.lit("is not an amount"))
+        .otherwise(pl.lit("is not an amount (a comma must separate thousands; use a point for decimals)"))
     )
-    error = pl.when(text.is_not_null() & ~cleaned.str.contains(_AMOUNT)).then(pl.lit("is not an amount"))
-    return pl.when(cleaned.str.contains(_AMOUNT)).then(cleaned), error
+    return pl.when(ok).then(cleaned), error
 
 
 def boolean(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -145,6 +151,8 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     ``entry_number`` canonical. ``norm_error`` is ``"<field>: '<value>' <reason>"`` for the first
     field (in header order) that no accepted form fits.
     """
+    header_width = chunk.width - (EXTRA in chunk.columns)
+    chunk = _staged(chunk, mapping)
     schema = chunk.schema
     exprs: dict[str, pl.Expr] = {}
     errors: list[tuple[str, pl.Expr]] = []
@@ -152,13 +160,18 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         col, dtype = pl.col(source), schema[source]
         err: pl.Expr | None = None
         if field == "entry_number":
-            out, err = normalize_entry_numbers(col)
+            out, err = check_entry_numbers(pl.col(STAGED + field))
         elif field in COUNTRY_FIELDS:
             out, err = country(col)
+        elif field in DATE_FIELDS and dtype == pl.String:
+            out, err = pl.col(STAGED + field), pl.col(STAGED + field + ":error")
         elif field in DATE_FIELDS:
             out, err = date_text(col, dtype)
         elif field == "liquidation_date":
-            text, err = date_text(col, dtype)
+            if dtype == pl.String:
+                text, err = pl.col(STAGED + field), pl.col(STAGED + field + ":error")
+            else:
+                text, err = date_text(col, dtype)
             out = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         elif field in (*AMOUNT_FIELDS, "paid_duty"):
             out, err = amount_text(col, dtype)
@@ -194,11 +207,34 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         )
     if EXTRA in chunk.columns:  # a CSV row with more fields than the header (see readers)
         extra = pl.format(
-            "line: the row has {} fields; the header has {}", pl.col(EXTRA), pl.lit(chunk.width - 1)
+            "line: the row has {} fields; the header has {}", pl.col(EXTRA), pl.lit(header_width)
         )
         errors.insert(0, ("line", pl.when(pl.col(EXTRA).is_not_null()).then(extra)))
     norm_error = pl.coalesce([e for _, e in errors]) if errors else pl.lit(None, dtype=pl.String)
     return chunk.select(*exprs.values(), norm_error=norm_error)
+
+
+STAGED = "__staged:"
+
+
+def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
+    """Columns computed once before the field expressions use them many times: the compact entry
+    number, and dates parsed once per distinct value (a file has few distinct dates)."""
+    staged = []
+    if "entry_number" in mapping.fields:
+        staged.append(compact_text(pl.col(mapping.fields["entry_number"])).alias(STAGED + "entry_number"))
+    chunk = chunk.with_columns(staged) if staged else chunk
+    for field in (*DATE_FIELDS, "liquidation_date"):
+        source = mapping.fields.get(field)
+        if source is None or chunk.schema[source] != pl.String:
+            continue
+        values = chunk.select(pl.col(source).unique().alias("__value"))
+        out, err = date_text(pl.col("__value"), pl.String)
+        parsed = values.with_columns(out.alias(STAGED + field), err.alias(STAGED + field + ":error"))
+        chunk = chunk.join(
+            parsed, left_on=source, right_on="__value", how="left", nulls_equal=True, maintain_order="left"
+        )
+    return chunk
 
 
 def engine_frame(norm: pl.DataFrame) -> pl.DataFrame:

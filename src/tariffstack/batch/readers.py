@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ class Source:
     columns: list[str]
     rows: int
     encoding: str | None = None
+    separator: str = ","
     _excel: pl.DataFrame | None = None
     _ragged: pl.DataFrame | None = None  # rows (0-based) with more fields than the header
 
@@ -109,7 +111,7 @@ class Source:
             return self._excel.slice(offset, length)
         if self.fmt == "parquet":
             return pl.scan_parquet(self.read_path).slice(offset, length).collect()
-        frame = _scan_csv(self.read_path).slice(offset, length).collect()
+        frame = _scan_csv(self.read_path, self.separator).slice(offset, length).collect()
         if self._ragged is not None and not self._ragged.is_empty():
             local = self._ragged.filter(pl.col("row").is_between(offset, offset + length - 1))
             flags = pl.Series(EXTRA, [None] * frame.height, dtype=pl.String)
@@ -121,17 +123,43 @@ class Source:
         return frame
 
 
-def _scan_csv(path: Path) -> pl.LazyFrame:
-    return pl.scan_csv(path, infer_schema=False, truncate_ragged_lines=True)
+def _scan_csv(path: Path, separator: str = ",") -> pl.LazyFrame:
+    return pl.scan_csv(path, infer_schema=False, truncate_ragged_lines=True, separator=separator)
 
 
-def _ragged_rows(path: Path, n_columns: int, rows: int) -> pl.DataFrame:
-    """Data rows whose field count exceeds the header's (only when records are one line each)."""
-    lines = pl.scan_csv(
+def _physical_lines(path: Path) -> pl.LazyFrame:
+    return pl.scan_csv(
         path, has_header=False, separator="\x1f", quote_char=None, schema={"line": pl.String}
     ).with_row_index("physical")
-    counted = lines.with_columns(
-        fields=pl.col("line").str.replace_all(_QUOTED, "").str.count_matches(",") + 1
+
+
+def sniff_separator(path: Path) -> str:
+    """The header's separator: the most frequent of ``, ; TAB |`` outside quotes (comma on a tie)."""
+    header = _physical_lines(path).head(1).collect()["line"]
+    text = header[0].replace('""', "") if header.len() else ""
+    outside = pl.Series([text]).str.replace_all(_QUOTED, "")[0]
+    counts = {sep: outside.count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] else ","
+
+
+def _unterminated_quote(path: Path) -> int | None:
+    """The physical line (1-based) whose quote is never closed, or None."""
+    parity = (
+        _physical_lines(path)
+        .with_columns(odd=pl.col("line").str.count_matches('"').cum_sum() % 2 == 1)
+        .with_columns(opens=pl.col("odd") & ~pl.col("odd").shift(1, fill_value=False))
+        .collect()
+    )
+    if parity.is_empty() or not parity["odd"][-1]:
+        return None
+    return int(parity.filter(pl.col("opens"))["physical"][-1]) + 1
+
+
+def _ragged_rows(path: Path, n_columns: int, rows: int, separator: str) -> pl.DataFrame:
+    """Data rows whose field count exceeds the header's (only when records are one line each)."""
+    counted = _physical_lines(path).with_columns(
+        fields=pl.col("line").str.replace_all(_QUOTED, "").str.count_matches(re.escape(separator)) + 1
     )
     stats = counted.select(n=pl.len(), blank=(pl.col("line").str.strip_chars() == "").sum()).collect()
     if stats["n"][0] - 1 - stats["blank"][0] != rows:
@@ -172,13 +200,19 @@ def open_source(path: Path, fmt: str | None = None, workdir: Path | None = None)
     read_path = path
     if encoding == "cp1252":
         read_path = _transcode(path, encoding, workdir or Path(tempfile.mkdtemp(prefix="tariffstack-")))
+    line = _unterminated_quote(read_path)
+    if line is not None:
+        raise InputError(
+            f"{path.name}: the quote opened on line {line} is never closed; no row after it can be read"
+        )
+    separator = sniff_separator(read_path)
     try:
-        columns = list(_scan_csv(read_path).collect_schema().names())
-        rows = _scan_csv(read_path).select(pl.len()).collect().item()
+        columns = list(_scan_csv(read_path, separator).collect_schema().names())
+        rows = _scan_csv(read_path, separator).select(pl.len()).collect().item()
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{path.name}: not a readable CSV file ({exc})") from exc
     if not columns or all(not c.strip() for c in columns):
         raise InputError(f"{path.name}: the file has no header row")
-    source = Source(path, kind, read_path, columns, rows, encoding=encoding)
-    source._ragged = _ragged_rows(read_path, len(columns), rows)
+    source = Source(path, kind, read_path, columns, rows, encoding=encoding, separator=separator)
+    source._ragged = _ragged_rows(read_path, len(columns), rows, separator)
     return source

@@ -46,6 +46,10 @@ def _cents(text: pl.Expr) -> pl.Expr:
     return pl.when(frac.str.len_chars() <= 2).then(sign * cents)
 
 
+def _dollars(cents: pl.Expr) -> pl.Expr:
+    return (cents.cast(pl.Decimal(20, 0)).cast(pl.Decimal(22, 2)) / 100).cast(pl.String)
+
+
 def _shift(entry_date: pl.Expr, days: int) -> pl.Expr:
     as_date = entry_date.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     as_dt = entry_date.str.strptime(pl.Datetime, "%Y-%m-%dT%H:%M", strict=False)
@@ -106,21 +110,24 @@ def reconcile(frame: pl.DataFrame, ch99: pl.DataFrame, mapping: Mapping, engine:
             got = amounts.filter(pl.col("heading") == heading).select(
                 local_row=pl.col("line_id").cast(pl.UInt32), c=pl.col("amount_cents")
             )
-            frame = frame.join(got.rename({"c": f"_c:{heading}"}), on="local_row", how="left")
+            frame = frame.join(
+                got.rename({"c": f"_c:{heading}"}), on="local_row", how="left", maintain_order="left"
+            )
             paid_h, comp_h = _cents(pl.col(col)).fill_null(0), pl.col(f"_c:{heading}").fill_null(0)
             notes.append(
                 pl.when((paid_h - comp_h).abs() > 1).then(
                     pl.format(
                         "{}: paid {}, computed {}",
                         pl.lit(heading),
-                        (paid_h / 100).round(2),
-                        (comp_h / 100).round(2),
+                        _dollars(paid_h),
+                        _dollars(comp_h),
                     )
                 )
             )
-        per_heading = pl.concat_str(notes, separator="; ", ignore_nulls=True)
-        per_heading = pl.when(per_heading.str.len_chars() > 0).then(per_heading)
+        joined = pl.concat_str(notes, separator="; ", ignore_nulls=True)
+        frame = frame.with_columns(_per_heading=pl.when(joined.str.len_chars() > 0).then(joined))
         frame = frame.drop([c for c in frame.columns if c.startswith("_c:")])
+        per_heading = pl.col("_per_heading")
         differs = differs | per_heading.is_not_null()
     frame = frame.with_columns(_differs=differs.fill_null(False), _per_heading=per_heading)
     flagged = frame.filter(pl.col("_differs"))
@@ -140,7 +147,7 @@ def reconcile(frame: pl.DataFrame, ch99: pl.DataFrame, mapping: Mapping, engine:
             .group_by("local_row")
             .agg(pl.col("scenario").min())
         )
-        frame = frame.join(best, on="local_row", how="left")
+        frame = frame.join(best, on="local_row", how="left", maintain_order="left")
         names = {i: name for i, name in enumerate(SCENARIOS)}
         reason = pl.col("scenario").replace_strict(names, default=None, return_dtype=pl.String)
     else:

@@ -65,6 +65,13 @@ def route_columns(rules: RefundRules, as_of: date, has_liquidation: bool) -> tup
         .when(route == "protest")
         .then(liq + pl.duration(days=protest.max_days_after_liquidation))
     )
+    positions = "; ".join(
+        f"{p.party} ({p.confidence}): {p.position}" for p in rules.routes.contested.positions
+    )
+    contested = f"finally liquidated, not recoverable administratively; contested: {positions}".replace(
+        "{", "("
+    )
+    contested = contested.replace("}", ")")
     not_yet_open = "" if cape_open else f"; CAPE opens {cape.opens_at.date()}"
     old = (pl.lit(as_of) - pl.col("entry_day")).dt.total_days() > LIKELY_LIQUIDATED_DAYS
     no_date_basis = (
@@ -83,7 +90,9 @@ def route_columns(rules: RefundRules, as_of: date, has_liquidation: bool) -> tup
         .then(pl.lit(no_date_basis + not_yet_open))
         .when(unliquidated)
         .then(pl.format("liquidation scheduled {}" + not_yet_open, liq))
-        .otherwise(pl.format("liquidated {}, {} days before {}", liq, days, pl.lit(str(as_of))))
+        .when(within_protest | within_cape)
+        .then(pl.format("liquidated {}, {} days before {}", liq, days, pl.lit(str(as_of))))
+        .otherwise(pl.format("liquidated {}, {} days before {}; " + contested, liq, days, pl.lit(str(as_of))))
     )
     confidence = (
         pl.col("route")

@@ -151,7 +151,7 @@ class _Duplicates:
     def flag(self, keys: pl.DataFrame) -> pl.Series:
         """``keys``: ``row``, ``key`` → the earlier row each row duplicates (null for a first)."""
         within = keys.with_columns(first_row=pl.col("row").min().over("key"))
-        joined = within.join(self.seen, on="key", how="left", suffix="_seen")
+        joined = within.join(self.seen, on="key", how="left", suffix="_seen", maintain_order="left")
         first = pl.coalesce("first_row_seen", "first_row")
         result = joined.select(duplicate_of=pl.when(first != pl.col("row")).then(first))
         new = within.filter(pl.col("row") == pl.col("first_row")).join(self.seen, on="key", how="anti")
@@ -233,7 +233,7 @@ def _with_lines(rows: pl.DataFrame, lines: pl.DataFrame, offset: int) -> pl.Data
         row=pl.col("local_row").cast(pl.Int64) + offset + 1, record=pl.lit("ch99")
     ).drop("local_row")
     ids = rows.select("row", "entry_number_normalized")
-    lines = lines.join(ids, on="row", how="left")
+    lines = lines.join(ids, on="row", how="left", maintain_order="left")
     rows = rows.with_columns(record=pl.lit("line"))
     both = pl.concat([rows, lines], how="diagonal_relaxed").with_row_index("_order")
     both = both.sort("row", pl.col("record") != "line", "_order").drop("_order")

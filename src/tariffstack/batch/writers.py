@@ -49,7 +49,8 @@ class Writer:
             return
         if self.fmt == "xlsx" and self.rows > XLSX_MAX_ROWS:
             raise InputError(
-                f"{self.path.name}: more than {XLSX_MAX_ROWS:,} rows do not fit an Excel sheet; write .csv or .parquet"
+                f"{self.path.name}: more than {XLSX_MAX_ROWS:,} rows do not fit an Excel sheet; "
+                "write .csv or .parquet"
             )
         table = frame.to_arrow()
         if self._parquet is None:
