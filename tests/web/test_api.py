@@ -373,3 +373,17 @@ def test_changes_bad_input(client: httpx.Client, params: dict, field: str) -> No
 def test_unknown_route_and_method(client: httpx.Client) -> None:
     problem(client.get("/v1/nothing"), 404, "path")
     problem(client.delete("/v1/calculate"), 405, "method")
+
+
+def test_timeline_of_a_specific_rate_takes_the_quantity(client: httpx.Client) -> None:
+    params = {"hts": "2709.00.2090", "from": "2025-01-01", "to": "2025-12-31"}
+    problem(client.get("/v1/timeline", params=params), 422, "quantity")
+    body = client.get(
+        "/v1/timeline", params={**params, "value": "700000", "quantity": "10000", "unit": "bbl"}
+    ).json()
+    # GC04: 10.5¢/bbl on 10,000 bbl = $1,050 (0.15% of $700,000), + 10% IEEPA energy (9903.01.13) from Mar 4.
+    assert [(p["at"], p["total_rate"]) for p in body["points"][:2]] == [
+        ("2025-01-01T00:00", "0.1500"),
+        ("2025-03-04T00:01", "10.1500"),
+    ]
+    problem(client.get("/v1/timeline", params={**params, "value": "abc"}), 422, "value")

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 EARLIEST = date(2025, 1, 1)
 LATEST = date(2030, 12, 31)
 VALUE = "1000000.00"  # a round value: rates come out exact to 1e-6 percent
-VALUE_CENTS = 100_000_000
 
 
 class TimelineError(ValueError):
@@ -39,10 +38,10 @@ def evaluate_raw(engine: Engine, raw: pl.DataFrame) -> Evaluation:
     return engine.evaluate_rows(raw.to_dicts())[0]
 
 
-def _pct(cents: int | None) -> str | None:
-    if cents is None:
+def _pct(cents: int | None, value_cents: int | None) -> str | None:
+    if cents is None or not value_cents:
         return None
-    return str((Decimal(cents) * 100 / VALUE_CENTS).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+    return str((Decimal(cents) * 100 / value_cents).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
 def _instants(engine: Engine, code: str, start: date, end: date) -> list[datetime]:
@@ -61,8 +60,13 @@ def product_timeline(
     importing_country: str = "US",
     start: date = EARLIEST,
     end: date = date(2027, 12, 31),
+    facts: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Change points of the total rate and of each heading's rate for one product, with the events."""
+    """Change points of the total rate and of each heading's rate for one product, with the events.
+
+    ``facts`` are entry-line fields held fixed over time (``value``, ``quantity`` and ``unit`` for a
+    specific rate, content values, ...); rates are duty ÷ value. A fact the engine refuses makes every
+    point carry that error (the caller reports it)."""
     if start < EARLIEST:
         raise TimelineError("from", f"{start} is before {EARLIEST}; the law here starts then")
     if end > LATEST:
@@ -78,6 +82,7 @@ def product_timeline(
             "value": [VALUE] * len(instants),
             "importing_country": [importing_country] * len(instants),
             **({"spi": [spi] * len(instants)} if spi else {}),
+            **{key: [value] * len(instants) for key, value in (facts or {}).items()},
         }
     )
     ev = evaluate_raw(engine, raw)
@@ -97,20 +102,20 @@ def product_timeline(
     messages = dict(_errors(ev, engine).iter_rows())
     points: list[dict[str, Any]] = []
     pids_seen: set[int] = set()
-    for row in summary.select("line_id", "total_cents", "additional_cents").rows(named=True):
+    for row in summary.select("line_id", "total_cents", "additional_cents", "value_cents").rows(named=True):
         stack = by_line.get(row["line_id"], [])
         pids_seen.update(r["pid"] for r in stack)
         point = {
             "at": instants[row["line_id"]].isoformat(timespec="minutes"),
-            "total_rate": _pct(row["total_cents"]),
-            "additional_rate": _pct(row["additional_cents"]),
+            "total_rate": _pct(row["total_cents"], row["value_cents"]),
+            "additional_rate": _pct(row["additional_cents"], row["value_cents"]),
             "measures": [
                 {
                     "heading": r["heading"],
                     "measure": r["measure_id"],
                     "kind": r["kind"],
                     "rate": ppm_to_percent(r["rate_ppm"] or 0),
-                    "share_of_value": _pct(r["amount_cents"]),
+                    "share_of_value": _pct(r["amount_cents"], row["value_cents"]),
                 }
                 for r in stack
             ],
@@ -130,7 +135,7 @@ def product_timeline(
         "importing_country": importing_country,
         "from": start.isoformat(),
         "to": end.isoformat(),
-        "value": VALUE,
+        "value": (facts or {}).get("value", VALUE),
         "points": points,
         "events": _events(engine, {p["at"] for p in points}, pids_seen, code, start, end),
     }

@@ -185,7 +185,14 @@ def timeline(
     importing_country: Country = "US",
     start: Annotated[date, Query(alias="from")] = date(2025, 1, 1),
     end: Annotated[date, Query(alias="to")] = date(2027, 12, 31),
+    value: Annotated[
+        str | None, Query(max_length=20, description="Entered value (default 1,000,000)")
+    ] = None,
+    quantity: Annotated[str | None, Query(max_length=20, description="Quantity, for a specific rate")] = None,
+    unit: Annotated[str | None, Query(max_length=20, description="Unit of the quantity")] = None,
 ) -> Response:
+    """Rates are duty ÷ value at each change point; give ``quantity`` and ``unit`` for a product
+    whose MFN rate is specific (per kg, per barrel, ...)."""
     code = _code(hts)
     _check_day("from", start)
     _check_day("to", end)
@@ -196,9 +203,14 @@ def timeline(
     engine = engine_of(request)
     _known_code(engine, code, importing_country, hts)
     try:
-        data = product_timeline(engine, code, origin.upper(), spi, importing_country, start, end)
+        facts = {k: v for k, v in (("value", value), ("quantity", quantity), ("unit", unit)) if v is not None}
+        data = product_timeline(engine, code, origin.upper(), spi, importing_country, start, end, facts)
     except TimelineError as exc:
         raise Problem(422, exc.field, None, exc.reason) from exc
+    for point in data["points"]:  # a fact refused or missing (a specific rate's quantity) is the request's
+        field, _, reason = (point["error"] or "").partition(": ")
+        if field in ("value", "quantity", "unit", "spi", "origin"):
+            raise Problem(422, field, facts.get(field), reason)
     return json_response({"hts": dotted(code), **data})
 
 

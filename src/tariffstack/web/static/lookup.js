@@ -300,6 +300,7 @@ async function calculate(event) {
       body: JSON.stringify(line),
     });
     await renderResult(line, result);
+    if (!result.error) loadTimeline(line); // the same value and quantity (a specific rate needs them)
   } catch (error) {
     $("result").hidden = false;
     showProblem($("result-body"), error);
@@ -445,11 +446,12 @@ async function renderResult(line, result) {
 }
 
 // ---- timeline -----------------------------------------------------------------------------
-async function loadTimeline() {
+async function loadTimeline(line = null) {
   const ctx = context();
   const spi = document.querySelector("#facts-form [name=spi]")?.value || "";
   const params = new URLSearchParams({ hts: state.product.hts, origin: ctx.origin || "CA", importing_country: ctx.importing, from: "2025-01-01", to: "2027-12-31" });
   if (spi) params.set("spi", spi);
+  for (const key of ["value", "quantity", "unit"]) if (line && line[key] !== undefined) params.set(key, line[key]);
   $("timeline").hidden = false;
   const container = $("timeline-body");
   container.textContent = "Loading…";
