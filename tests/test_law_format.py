@@ -212,7 +212,7 @@ def test_readme_coverage_table_is_generated_from_the_law(store) -> None:
     from datetime import date
 
     from tariffstack.cli import COVERAGE_DATES
-    from tariffstack.law.coverage import BEGIN_MARK, END_MARK, coverage_markdown
+    from tariffstack.engine.coverage import BEGIN_MARK, END_MARK, coverage_markdown
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     block = readme.split(BEGIN_MARK)[1].split(END_MARK)[0].strip()

@@ -228,8 +228,8 @@ def coverage_cmd(
     """Print (or write into the README) the coverage table generated from the law files."""
     from datetime import date as date_type
 
+    from tariffstack.engine.coverage import coverage_markdown, replace_block
     from tariffstack.hts.store import Store
-    from tariffstack.law.coverage import coverage_markdown, replace_block
     from tariffstack.law.loader import load_law
 
     table = coverage_markdown(
@@ -419,6 +419,19 @@ def scenario_schema_cmd() -> None:
 
 
 # --- batch (issue 12): entry files in and out; implementation in tariffstack.batch ---
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback by default)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    data: DataOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the web app and the HTTP API (prints the URL)."""
+    from tariffstack.web.server import serve as run_server
+
+    run_server(host, port, Settings.from_env(data, store))
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""The web app and HTTP API (FastAPI): a thin shell over tariffstack.api.Engine."""
