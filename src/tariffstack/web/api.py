@@ -3,7 +3,8 @@
 Every answer comes from :class:`tariffstack.api.Engine` (loaded once per process, on
 ``app.state.engine``) or from the library modules over its law and store: product search
 (:mod:`tariffstack.hts.search`), facts needed (:mod:`tariffstack.law.facts`), the timeline
-(:mod:`tariffstack.analysis.timeline`) and the law catalog and change feed (:mod:`tariffstack.analysis.catalog`).
+(:mod:`tariffstack.analysis.timeline`) and the law catalog and change feed
+(:mod:`tariffstack.analysis.catalog`).
 No handler computes a duty or decides what applies.
 """
 
