@@ -13,7 +13,7 @@ on that day: after both the 12:00 a.m. and 12:01 a.m. boundaries that instrument
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 import polars as pl
@@ -505,3 +505,23 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 def lines_frame(rows: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Validate every row (objects as parsed from JSON); the typed frame and the pass-through ids."""
     return validate_frame(raw_from_objects(rows))
+
+
+class FieldError(ValueError):
+    """One bad value outside a frame (a query parameter): ``field`` and ``reason`` make the message."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def parse_et(value: object, field: str) -> datetime:
+    """One Eastern wall-clock time, read exactly as an entry line's dates are (a date alone = noon)."""
+    frame = pl.DataFrame({field: [None if value is None else str(value)]}, schema={field: pl.String})
+    typed, message = _timestamp(field, pl.String)
+    result = frame.select(typed.alias("at"), message.alias("message"))
+    if result["message"][0] is not None or result["at"][0] is None:
+        reason = (result["message"][0] or f"{field}: '{value}' {_DATE_HELP}").split(": ", 1)[1]
+        raise FieldError(field, reason)
+    return result["at"][0]

@@ -24,12 +24,26 @@ class InputError(ValueError):
     """The whole input is unreadable (not JSON, or not a list of objects)."""
 
 
+LIST_FIELDS = ("adcvd_cases",)  # the one field whose value may be a list (of case numbers)
+
+
+def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A field's JSON value as text for the validator: a list where one value belongs becomes its
+    text (``[null]``), so the field's own check names it instead of the batch failing."""
+    if isinstance(dtype, pl.List):
+        items = pl.col(column).list.eval(pl.element().cast(pl.String).fill_null("null")).list.join(", ")
+        return pl.concat_str(pl.lit("["), items, pl.lit("]")).alias(column)
+    return pl.col(column).cast(pl.String)
+
+
 def _decode(text: bytes) -> pl.DataFrame:
     frame = pl.read_json(text, infer_schema_length=None)
     return frame.with_columns(
-        pl.col(c).cast(pl.String)
+        pl.col(c).cast(pl.List(pl.String)) if c in LIST_FIELDS else _as_text(c, dtype)
         for c, dtype in frame.schema.items()
-        if c not in PASS_THROUGH and not isinstance(dtype, pl.List) and dtype != pl.String
+        if c not in PASS_THROUGH
+        and dtype != pl.String
+        and not (c in LIST_FIELDS and dtype == pl.List(pl.String))
     )
 
 
