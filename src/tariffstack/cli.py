@@ -418,7 +418,7 @@ def scenario_schema_cmd() -> None:
     err.print(f"wrote {write_scenario_schema()}")
 
 
-# --- batch (issue 12): entry files in and out; implementation in tariffstack.batch ---
+# --- web (issue 13): the local web app and HTTP API; implementation in tariffstack.web ---
 
 
 @app.command()
@@ -432,6 +432,9 @@ def serve(
     from tariffstack.web.server import serve as run_server
 
     run_server(host, port, Settings.from_env(data, store))
+
+
+# --- batch (issue 12): entry files in and out; implementation in tariffstack.batch ---
 
 
 @app.command()
