@@ -65,15 +65,15 @@ def _coded(column: str, vocabulary: list[str]) -> pl.Expr:
     )
 
 
-def _check_vocabulary(frame: pl.DataFrame) -> None:
-    """Values outside the closed vocabularies cannot be packed; validation never lets them through."""
-    for column, vocabulary in (("spi", SPI_CODES), ("unit", UNIT_CODES), ("unit2", UNIT_CODES)):
-        strange = frame.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(vocabulary))
-        if not strange.is_empty():
-            raise ValueError(f"{column}: {strange[column][0]!r} is not in the engine's vocabulary")
-    origins = frame.filter(~pl.col("origin").str.contains(r"^[A-Z]{2}$"))
-    if not origins.is_empty():
-        raise ValueError(f"origin: {origins['origin'][0]!r} is not an ISO 3166 alpha-2 code")
+def _outside_vocabulary() -> pl.Expr:
+    """A line whose claim, unit or origin the packing cannot hold (validation never lets one through)."""
+    return pl.any_horizontal(
+        *(
+            pl.col(column).is_not_null() & ~pl.col(column).is_in(vocabulary)
+            for column, vocabulary in (("spi", SPI_CODES), ("unit", UNIT_CODES), ("unit2", UNIT_CODES))
+        ),
+        ~pl.col("origin").str.contains(r"^[A-Z]{2}$"),
+    ).any()
 
 
 def _packed() -> dict[str, pl.Expr]:
@@ -125,10 +125,9 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
     ).cast(pl.Int8)
     epoch = law.breakpoints.search_sorted(valid["entry_ts"], side="right").cast(pl.Int64)
     rev_idx = (revision_starts.search_sorted(valid["entry_ts"].dt.date(), side="right") - 1).cast(pl.Int64)
-    _check_vocabulary(valid)
     if law.breakpoints.len() >= 1 << 12 or revision_starts.len() >= 1 << 8:
         raise ValueError("the law or the schedule has more change points than the key packing holds")
-    return valid.select(
+    prepared = valid.select(
         *LINE_FACTS,
         *FORMULA_COLUMNS,
         "importing_country",
@@ -143,7 +142,12 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
         has_qty=pl.col("qty_milli").is_not_null(),
         has_qty2=pl.col("qty2_milli").is_not_null(),
         present=present,
+        _outside=_outside_vocabulary(),
     ).with_columns(**_packed())
+    if prepared.height and prepared["_outside"][0]:
+        strange = valid.select("spi", "unit", "unit2", "origin").unique().to_dicts()
+        raise ValueError(f"spi/unit/origin outside the engine's vocabulary in {strange[:5]}")
+    return prepared.drop("_outside")
 
 
 def assign_keys(prepared: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, pl.DataFrame]:
