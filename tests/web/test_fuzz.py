@@ -24,6 +24,8 @@ OPERATIONS = [
     ("POST", "/v1/batch"),
     ("GET", "/v1/batch/{job_id}"),
     ("GET", "/v1/batch/{job_id}/result"),
+    ("POST", "/v1/scenarios/compare"),
+    ("GET", "/v1/scenarios/{job_id}"),
 ]
 
 

@@ -16,7 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
 from tariffstack.api import Engine
-from tariffstack.web import api, batch, pages, problems
+from tariffstack.web import api, batch, pages, problems, scenarios
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -82,6 +82,7 @@ def create_app(engine: Engine | None = None, *, jobs_dir: Path | None = None) ->
     app.state.scope_counts = {}
     app.state.calc_slots = asyncio.Semaphore(api.CALC_SLOTS)
     app.state.jobs = batch.Jobs(jobs_dir)
+    app.state.scenario_jobs = scenarios.ScenarioJobs(jobs_dir / "scenarios" if jobs_dir else None)
     problems.install(app)
     app.add_middleware(
         problems.BodyLimit, default=api.MAX_BODY_BYTES, by_prefix={"/v1/batch": batch.MAX_UPLOAD_BYTES}
@@ -89,6 +90,7 @@ def create_app(engine: Engine | None = None, *, jobs_dir: Path | None = None) ->
     app.include_router(api.router)
     if batch.batch_available():
         app.include_router(batch.router)
+    app.include_router(scenarios.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
