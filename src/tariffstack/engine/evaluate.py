@@ -24,7 +24,7 @@ import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
-from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
+from tariffstack.engine.lines import RULE_COLUMNS, amounts, precedence_by_rule_set, with_bases
 from tariffstack.engine.money import ad_valorem_cents
 from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
 from tariffstack.engine.stack import (
@@ -274,10 +274,8 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     plain = with_bases(facts.filter(~acting).join(live_k, on="key_id")).with_columns(
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
     )
-    ruled = apply_precedence(
-        with_bases(facts.filter(acting).join(live_k, on="key_id")),
-        law,
-        set(acting_rules["rule_idx"].unique().to_list()),
+    ruled = precedence_by_rule_set(
+        with_bases(facts.filter(acting).join(live_k, on="key_id")), law, acting_rules
     )
     rows = pl.concat([plain, ruled.select(plain.columns)])
     lines_out = amounts(rows.filter(pl.col("status") == "applied")).select(LINE_COLUMNS)

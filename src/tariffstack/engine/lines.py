@@ -109,3 +109,22 @@ def amounts(applied: pl.DataFrame) -> pl.Expr:
         .then(ad_valorem_cents(pl.col("base_cents"), pl.col("rate_ppm")))
         .otherwise(0)
     )
+
+
+def precedence_by_rule_set(rows: pl.DataFrame, law: CompiledLaw, acting: pl.DataFrame) -> pl.DataFrame:
+    """The precedence pass, run apart on each group of keys that share the same acting rules.
+
+    ``acting`` holds (key_id, rule_idx) for the rules that can act on each key. A line is only ever
+    touched by its own key's rules, so each group needs only those passes: the work is lines × their
+    rules (one to three), not lines × every rule of the law. The loop is over rule sets (a few
+    dozen), never over lines.
+    """
+    signatures = acting.group_by("key_id").agg(
+        rule_set=pl.col("rule_idx").sort().cast(pl.String).str.join(",")
+    )
+    tagged = rows.join(signatures, on="key_id")
+    parts = [
+        apply_precedence(part.drop("rule_set"), law, {int(r) for r in rule_set.split(",")})
+        for (rule_set,), part in tagged.partition_by("rule_set", as_dict=True).items()
+    ]
+    return pl.concat(parts) if parts else apply_precedence(rows, law, set())
