@@ -2,7 +2,7 @@
 exceptions apply, and whether a precedence rule can touch it.
 
 Everything here is decided per key (see :mod:`tariffstack.engine.keys`), never per line, and only
-for provisions in force at the key's epoch or in scope of its code: a line never meets the
+for provisions in scope of its code and in force at its epoch: a line never meets the
 provisions of a measure whose period it is outside of, except as an ``out_of_period`` note.
 """
 
