@@ -82,6 +82,7 @@ class _Explanation:
     excepted: pl.DataFrame  # key_id, pid, hid, mid, rate_idx, status (excepted)
     hits: pl.DataFrame  # key_id, pid, except_hid
     displaced: pl.DataFrame  # OVERRULED_COLUMNS of the lines the precedence pass displaced
+    key_displaced: pl.DataFrame  # the same, for keys whose rules displace whatever the values (key_id)
 
     def out_of_period(self, law: CompiledLaw) -> pl.DataFrame:
         return out_of_period_pairs(self.keys, self.class_pids, law)
@@ -151,8 +152,9 @@ class Evaluation:
         excepted = self._broadcast(
             [p.excepted for p in self._parts], ("line_id", "pid", "hid", "mid", "rate_idx", "status")
         )
+        by_key = self._broadcast([p.key_displaced for p in self._parts], OVERRULED_COLUMNS)
         displaced = pl.concat([p.displaced for p in self._parts])
-        return pl.concat([excepted, displaced], how="diagonal").select(OVERRULED_COLUMNS)
+        return pl.concat([excepted, by_key, displaced], how="diagonal").select(OVERRULED_COLUMNS)
 
     @cached_property
     def exception_hits(self) -> pl.DataFrame:
@@ -253,7 +255,32 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
     live_k = applied_k.filter(pl.col("status") == "applied").join(flags, on="pid")
     acting_rules = keys_with_rules(applied_k, law)
-    acting_keys = acting_rules["key_id"].unique().implode()
+    # Keys whose acting rules all displace (or remit) have an outcome that no line value can change:
+    # decided per key. Keys with a remainder rule are decided per line (a remainder's sign is a fact
+    # of the line).
+    by_value = (
+        acting_rules.join(law.rules.select("rule_idx", "effect"), on="rule_idx")
+        .filter(pl.col("effect") == "remainder")
+        .select("key_id")
+        .unique()
+    )
+    key_ruled = precedence_by_rule_set(
+        live_k.join(acting_rules.select("key_id").unique(), on="key_id", how="semi")
+        .join(by_value, on="key_id", how="anti")
+        .with_columns(line_id=pl.col("key_id"), base_cents=pl.lit(0, dtype=pl.Int64)),
+        law,
+        acting_rules,
+    ).drop("line_id", "base_cents")
+    live_k = pl.concat(
+        [
+            live_k.join(key_ruled.select("key_id").unique(), on="key_id", how="anti").with_columns(
+                pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
+            ),
+            key_ruled.filter(pl.col("status") == "applied"),
+        ],
+        how="diagonal",
+    )
+    acting_keys = by_value["key_id"].implode()
 
     with_schedule = line_keys.join(schedule, on="key_id")
     mfn = with_schedule.select(
@@ -271,11 +298,9 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         "mfn_adval_ppm",
     )
     acting = pl.col("key_id").is_in(acting_keys)
-    plain = with_bases(facts.filter(~acting).join(live_k, on="key_id")).with_columns(
-        pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
-    )
+    plain = with_bases(facts.filter(~acting).join(live_k, on="key_id"))
     ruled = precedence_by_rule_set(
-        with_bases(facts.filter(acting).join(live_k, on="key_id")), law, acting_rules
+        with_bases(facts.filter(acting).join(live_k.drop(*RULE_COLUMNS), on="key_id")), law, acting_rules
     )
     rows = pl.concat([plain, ruled.select(plain.columns)])
     lines_out = amounts(rows.filter(pl.col("status") == "applied")).select(LINE_COLUMNS)
@@ -291,6 +316,9 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         ),
         hits=hits.select("key_id", "pid", "except_hid") if not hits.is_empty() else _empty_hits(),
         displaced=ruled.filter(pl.col("status") != "applied").select(OVERRULED_COLUMNS),
+        key_displaced=key_ruled.filter(pl.col("status") != "applied").select(
+            "key_id", *(c for c in OVERRULED_COLUMNS if c != "line_id")
+        ),
     )
     return Evaluation(_summary(lines, mfn, lines_out), mfn, lines_out, [explanation], law)
 
