@@ -22,6 +22,7 @@ from tariffstack.batch.compute import MONEY_COLUMNS, Options, compute_chunk, mon
 from tariffstack.batch.headers import Mapping, map_headers
 from tariffstack.batch.readers import EXTRA, Source, open_source
 from tariffstack.batch.writers import Writer
+from tariffstack.hts.codes import dotted_expr
 
 CHUNK_ROWS = 200_000
 RESULT_COLUMNS = (
@@ -92,10 +93,6 @@ class BatchSummary:
         return asdict(self)
 
 
-def _hts_dotted(col: pl.Expr) -> pl.Expr:
-    return pl.concat_str(col.str.slice(0, 4), pl.lit("."), col.str.slice(4, 2), pl.lit("."), col.str.slice(6))
-
-
 def shape_rows(frame: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
     """Computed frame (+ ``row``, ``duplicate_of``) → the output columns, then the input's own columns."""
     cents = {
@@ -125,7 +122,7 @@ def shape_rows(frame: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
         entry_number_normalized=(
             pl.col("entry_number") if "entry_number" in frame.columns else pl.lit(None, dtype=pl.String)
         ),
-        hts_code=pl.when(ok).then(_hts_dotted(pl.col("hts10"))),
+        hts_code=pl.when(ok).then(dotted_expr(pl.col("hts10"))),
         entry_time=pl.when(ok).then(pl.col("entry_ts").dt.strftime("%Y-%m-%dT%H:%M")),
         **{name: money(pl.col(col)) for name, col in cents.items()},
         headings="headings",

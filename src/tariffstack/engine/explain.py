@@ -10,53 +10,10 @@ import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
+from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
 MFN_AUTHORITY = "HTSUS column 1 (19 U.S.C. 1202)"
-
-
-def _dotted(col: str) -> pl.Expr:
-    c = pl.col(col)
-    return pl.concat_str(c.str.slice(0, 4), pl.lit("."), c.str.slice(4, 2), pl.lit("."), c.str.slice(6))
-
-
-def _nearest_codes(bad: pl.DataFrame, store: Store, limit: int = 3) -> pl.DataFrame:
-    """(hts10, entry_day, near): up to ``limit`` codes valid on the day sharing the longest prefix."""
-    pairs = bad.select("hts10", "entry_day").unique()
-    if pairs.is_empty():
-        return pairs.with_columns(near=pl.lit(None, dtype=pl.String))
-    lengths = list(range(10, 1, -1))
-    wanted = (
-        pairs.with_columns(plen=pl.lit(lengths))
-        .explode("plen")
-        .with_columns(prefix=pl.col("hts10").str.slice(0, pl.col("plen")))
-    )
-    valid = (
-        store.mfn.select("hts10", "valid_from", "valid_to")
-        .rename({"hts10": "near_code"})
-        .with_columns(plen=pl.lit(lengths))
-        .explode("plen")
-        .with_columns(prefix=pl.col("near_code").str.slice(0, pl.col("plen")))
-    )
-    hits = (
-        wanted.join(valid, on=["plen", "prefix"])
-        .filter((pl.col("valid_from") <= pl.col("entry_day")) & (pl.col("valid_to") > pl.col("entry_day")))
-        .filter(pl.col("plen") == pl.col("plen").max().over("hts10", "entry_day"))
-        .select("hts10", "entry_day", "near_code")
-        .unique()
-        .sort("near_code")
-        .group_by("hts10", "entry_day", maintain_order=True)
-        .agg(near=pl.col("near_code").head(limit))
-    )
-    return pairs.join(hits, on=["hts10", "entry_day"], how="left").select(
-        "hts10",
-        "entry_day",
-        near=pl.col("near").list.eval(_dotted_expr(pl.element())).list.join(", "),
-    )
-
-
-def _dotted_expr(c: pl.Expr) -> pl.Expr:
-    return pl.concat_str(c.str.slice(0, 4), pl.lit("."), c.str.slice(4, 2), pl.lit("."), c.str.slice(6))
 
 
 def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
@@ -69,14 +26,18 @@ def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
     rows = (
         bad.join(store.mfn_indexed, on="mfn_idx", how="left", suffix="_store")
         .join(
-            _nearest_codes(bad.filter(pl.col("mfn_error") == 1), store), on=["hts10", "entry_day"], how="left"
+            store.nearest_codes_frame(bad.filter(pl.col("mfn_error") == 1)).select(
+                "hts10", "entry_day", near=pl.col("near").list.eval(dotted_expr(pl.element())).list.join(", ")
+            ),
+            on=["hts10", "entry_day"],
+            how="left",
         )
         .with_columns(
             text=pl.when(side).then(pl.col("usmca_text")).otherwise(pl.col("general_text")),
             status=pl.when(side).then(pl.col("usmca_status")).otherwise(pl.col("general_status")),
             spec1=pl.when(side).then(pl.col("usmca_spec1_unit")).otherwise(pl.col("general_spec1_unit")),
             spec2=pl.when(side).then(pl.col("usmca_spec2_unit")).otherwise(pl.col("general_spec2_unit")),
-            hts=_dotted_expr(pl.col("hts10")),
+            hts=dotted_expr(pl.col("hts10")),
         )
     )
     code = pl.col("mfn_error")
@@ -210,7 +171,7 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
         .join(ev.summary.select("line_id", "value_cents"), on="line_id")
         .select(
             "line_id",
-            heading=_dotted("hts10"),
+            heading=dotted_expr(pl.col("hts10")),
             measure_id=pl.lit("us/mfn"),
             kind=pl.lit("mfn"),
             reporting_order=pl.lit(10**9),

@@ -52,6 +52,13 @@ def normalize_hts_expr(col: pl.Expr) -> pl.Expr:
     return pl.when(ten.str.contains(r"^\d{10}$")).then(ten).otherwise(None)
 
 
+def dotted_expr(code10: pl.Expr) -> pl.Expr:
+    """Vectorized :func:`dotted` over a column of 10-digit codes."""
+    return pl.concat_str(
+        code10.str.slice(0, 4), pl.lit("."), code10.str.slice(4, 2), pl.lit("."), code10.str.slice(6)
+    )
+
+
 def dotted(code10: str) -> str:
     """``6203424511`` → ``6203.42.4511`` (the form printed in the HTS)."""
     return f"{code10[:4]}.{code10[4:6]}.{code10[6:]}"

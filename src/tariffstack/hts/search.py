@@ -14,6 +14,7 @@ from datetime import date
 
 import polars as pl
 
+from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
 MAX_LIMIT = 100
@@ -30,16 +31,11 @@ class SearchError(ValueError):
         self.reason = reason
 
 
-def _dotted_expr(col: str) -> pl.Expr:
-    c = pl.col(col)
-    return pl.concat_str(c.str.slice(0, 4), pl.lit("."), c.str.slice(4, 2), pl.lit("."), c.str.slice(6))
-
-
 def _us_rows(store: Store, day: date) -> pl.DataFrame:
     revision = store.revision_on(day)
     return store.hts10.filter(pl.col("revision") == revision).select(
         code=pl.col("hts10"),
-        hts=_dotted_expr("hts10"),
+        hts=dotted_expr(pl.col("hts10")),
         path=pl.col("description"),
         units=pl.col("units"),
         general=pl.col("general_text"),

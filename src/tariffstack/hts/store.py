@@ -314,14 +314,43 @@ class Store:
         """HTS10 codes valid on ``day`` (for lints and nearest-code suggestions)."""
         return self.mfn.filter((pl.col("valid_from") <= day) & (pl.col("valid_to") > day))["hts10"]
 
+    def nearest_codes_frame(self, pairs: pl.DataFrame, limit: int = 3) -> pl.DataFrame:
+        """For each (``hts10``, ``entry_day``): ``near``, up to ``limit`` codes valid on the day that
+        share the longest prefix (2 to 10 digits) with the code, sorted (for error messages)."""
+        pairs = pairs.select("hts10", "entry_day").unique()
+        lengths = list(range(10, 1, -1))
+        wanted = (
+            pairs.with_columns(plen=pl.lit(lengths))
+            .explode("plen")
+            .with_columns(prefix=pl.col("hts10").str.slice(0, pl.col("plen")))
+        )
+        valid = (
+            self.mfn.select("valid_from", "valid_to", near_code="hts10")
+            .with_columns(plen=pl.lit(lengths))
+            .explode("plen")
+            .with_columns(prefix=pl.col("near_code").str.slice(0, pl.col("plen")))
+        )
+        in_force = (pl.col("valid_from") <= pl.col("entry_day")) & (pl.col("valid_to") > pl.col("entry_day"))
+        hits = (
+            wanted.join(valid, on=["plen", "prefix"])
+            .filter(in_force)
+            .filter(pl.col("plen") == pl.col("plen").max().over("hts10", "entry_day"))
+            .select("hts10", "entry_day", "near_code")
+            .unique()
+            .sort("near_code")
+            .group_by("hts10", "entry_day", maintain_order=True)
+            .agg(near=pl.col("near_code").head(limit))
+        )
+        return pairs.join(hits, on=["hts10", "entry_day"], how="left").with_columns(
+            pl.col("near").fill_null([])
+        )
+
     def nearest_codes(self, code10: str, day: date, limit: int = 3) -> list[str]:
         """Valid codes on ``day`` sharing the longest prefix with ``code10`` (for error messages)."""
-        codes = self.codes_on(day)
-        for length in range(min(len(code10), 10), 1, -1):
-            hits = codes.filter(codes.str.starts_with(code10[:length]))
-            if len(hits):
-                return sorted(hits.to_list())[:limit]
-        return []
+        pairs = pl.DataFrame(
+            {"hts10": [code10], "entry_day": [day]}, schema={"hts10": pl.String, "entry_day": pl.Date}
+        )
+        return self.nearest_codes_frame(pairs, limit)["near"][0].to_list()
 
 
 def revision_files(hts_dir: Path) -> list[str]:

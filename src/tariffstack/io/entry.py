@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from tariffstack.engine.money import MAX_VALUE_CENTS
 from tariffstack.hts.codes import normalize_hts_expr
 from tariffstack.hts.rates import UNIT_SYNONYMS
 from tariffstack.io.raw import ROW_ERROR, raw_from_objects
@@ -33,7 +34,6 @@ from tariffstack.law.vocabulary import (
 
 EARLIEST_ENTRY = date(2025, 1, 1)
 DATE_ONLY_TIME = time(12, 0)
-MAX_VALUE_CENTS = 10**12  # $10 billion per line keeps every product inside Int64
 CANONICAL_UNITS = frozenset(UNIT_SYNONYMS.values())
 UNIT_LOOKUP = {**UNIT_SYNONYMS, **{u: u for u in CANONICAL_UNITS}}
 _DECIMAL = r"^\s*\+?(\d*)(?:\.(\d*))?\s*$"  # whole and fractional digits of a plain decimal

@@ -19,6 +19,7 @@ import polars as pl
 from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.explain import caveat_rows, error_messages, line_rows, not_applied_rows
+from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
 CONTRACT_VERSION = "1"
@@ -136,13 +137,7 @@ def records_frame(
     return frame.select(
         pl.col("line_id").alias("line"),
         *ids,
-        hts=pl.concat_str(
-            pl.col("hts10").str.slice(0, 4),
-            pl.lit("."),
-            pl.col("hts10").str.slice(4, 2),
-            pl.lit("."),
-            pl.col("hts10").str.slice(6),
-        ),
+        hts=dotted_expr(pl.col("hts10")),
         entry_date=pl.col("entry_ts").dt.strftime("%Y-%m-%dT%H:%M"),
         description="description",
         total_duty=money(total),
