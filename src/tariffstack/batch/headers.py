@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tariffstack.io.entry import KNOWN_FIELDS
+from tariffstack.law.vocabulary import KNOWN_FIELDS
 
 REQUIRED = ("hts", "origin", "entry_date", "value")
 # Fields the batch layer reads besides the engine's own (refund routing, reconciliation).

@@ -21,7 +21,7 @@ import pycountry
 from tariffstack.batch.entry_numbers import check_entry_numbers, compact_text
 from tariffstack.batch.headers import Mapping
 from tariffstack.batch.readers import EXTRA
-from tariffstack.io.entry import BOOL_FIELDS, KNOWN_FIELDS, MONEY_FIELDS
+from tariffstack.law.vocabulary import BOOL_FIELDS, KNOWN_FIELDS, MONEY_FIELDS
 
 COUNTRY_FIELDS = ("origin", "melt_country", "smelt_country")
 DATE_FIELDS = ("entry_date", "export_date", "loading_date", "arrival_date")

@@ -1,6 +1,6 @@
 """The OpenAPI description of an entry line, generated from the input module's field sets.
 
-The engine validates every line itself (:func:`tariffstack.io.entry.validate_row`); this schema
+The engine validates every line itself (:func:`tariffstack.io.entry.validate_frame`); this schema
 only documents the same fields for clients and for the fuzzer, so it is built from the same
 constants and cannot drift from them.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tariffstack.io.entry import BOOL_FIELDS, ENUM_FIELDS, KNOWN_FIELDS, MONEY_FIELDS, PASS_THROUGH
+from tariffstack.law.vocabulary import BOOL_FIELDS, ENUM_FIELDS, KNOWN_FIELDS, MONEY_FIELDS, PASS_THROUGH
 
 STRING_OR_NUMBER = {"type": ["string", "number"]}
 REQUIRED = ["hts", "origin", "entry_date", "value"]
