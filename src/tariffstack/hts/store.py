@@ -318,14 +318,18 @@ class Store:
         """For each (``hts10``, ``entry_day``): ``near``, up to ``limit`` codes valid on the day that
         share the longest prefix (2 to 10 digits) with the code, sorted (for error messages)."""
         pairs = pairs.select("hts10", "entry_day").unique()
+        if pairs.is_empty():
+            return pairs.with_columns(near=pl.lit([], dtype=pl.List(pl.String)))
         lengths = list(range(10, 1, -1))
+        chapters = pairs["hts10"].str.slice(0, 2).unique().implode()
         wanted = (
             pairs.with_columns(plen=pl.lit(lengths))
             .explode("plen")
             .with_columns(prefix=pl.col("hts10").str.slice(0, pl.col("plen")))
         )
         valid = (
-            self.mfn.select("valid_from", "valid_to", near_code="hts10")
+            self.mfn.filter(pl.col("hts10").str.slice(0, 2).is_in(chapters))  # no match shares fewer digits
+            .select("valid_from", "valid_to", near_code="hts10")
             .with_columns(plen=pl.lit(lengths))
             .explode("plen")
             .with_columns(prefix=pl.col("near_code").str.slice(0, pl.col("plen")))
