@@ -33,6 +33,8 @@ from tariffstack.engine.stack import (
     keys_with_rules,
     out_of_period_pairs,
     scope_classes,
+    stack_signatures,
+    whole_value_base,
 )
 from tariffstack.hts.store import Store
 
@@ -254,29 +256,41 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     applied_k, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)
     flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
     live_k = applied_k.filter(pl.col("status") == "applied").join(flags, on="pid")
-    acting_rules = keys_with_rules(applied_k, law)
-    # Keys whose acting rules all displace (or remit) have an outcome that no line value can change:
-    # decided per key. Keys with a remainder rule are decided per line (a remainder's sign is a fact
-    # of the line).
-    by_value = (
-        acting_rules.join(law.rules.select("rule_idx", "effect"), on="rule_idx")
+    # Which rules act, and the outcome of rules that displace or remit, are decided once per
+    # stack signature (epoch and applied provisions) on a representative key, then broadcast.
+    applied_only = applied_k.filter(pl.col("status") == "applied")
+    signatures = stack_signatures(applied_only)
+    reps = signatures.filter(pl.col("key_id") == pl.col("rep_key")).select("key_id")
+    rep_rules = keys_with_rules(applied_only.join(reps, on="key_id", how="semi"), law)
+    # A remainder rule on bases that are all the line's whole value leaves the loser nothing
+    # (value − value ≤ 0), whatever the value: decided per key too. Keys with a remainder rule and
+    # a base of part of the value are decided per line (the remainder's sign is a fact of the line).
+    part_value = live_k.join(reps, on="key_id", how="semi").filter(~whole_value_base()).select("key_id")
+    rep_by_value = (
+        rep_rules.join(law.rules.select("rule_idx", "effect"), on="rule_idx")
         .filter(pl.col("effect") == "remainder")
         .select("key_id")
         .unique()
+        .join(part_value, on="key_id", how="semi")
     )
-    key_ruled = precedence_by_rule_set(
-        live_k.join(acting_rules.select("key_id").unique(), on="key_id", how="semi")
-        .join(by_value, on="key_id", how="anti")
+    rep_ruled = precedence_by_rule_set(
+        live_k.join(rep_rules.select("key_id").unique(), on="key_id", how="semi")
+        .join(rep_by_value, on="key_id", how="anti")
         .with_columns(line_id=pl.col("key_id"), base_cents=pl.lit(0, dtype=pl.Int64)),
         law,
-        acting_rules,
+        rep_rules,
     ).drop("line_id", "base_cents")
+    key_ruled = signatures.join(rep_ruled.rename({"key_id": "rep_key"}), on="rep_key").drop("rep_key")
+    by_value = signatures.join(rep_by_value.rename({"key_id": "rep_key"}), on="rep_key").select("key_id")
+    acting_rules = signatures.join(
+        rep_rules.join(rep_by_value, on="key_id", how="semi").rename({"key_id": "rep_key"}), on="rep_key"
+    ).select("key_id", "rule_idx")
     live_k = pl.concat(
         [
             live_k.join(key_ruled.select("key_id").unique(), on="key_id", how="anti").with_columns(
                 pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
             ),
-            key_ruled.filter(pl.col("status") == "applied"),
+            key_ruled.filter(pl.col("status") == "applied").select(*live_k.columns, *RULE_COLUMNS),
         ],
         how="diagonal",
     )

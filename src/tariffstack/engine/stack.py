@@ -154,6 +154,7 @@ def in_force_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLa
         "epoch",
         "base_code",
         "share_ppm",
+        "present",
         status=status,
     )
 
@@ -190,6 +191,39 @@ def apply_exceptions(
         .otherwise(pl.col("status"))
     )
     return applied, hits
+
+
+def whole_value_base() -> pl.Expr:
+    """The (key, provision) row's base is the line's whole value: base kind ``value``, a content
+    base whose fact the key's lines do not give (the base falls back to the value), or the non-U.S.
+    content where no U.S. content is given (see :func:`tariffstack.engine.lines.with_bases`)."""
+    whole = pl.col("base_code") == BASE_KINDS.index("value")
+    for kind, column in BASE_COLUMNS.items():
+        absent = (pl.col("present") & PRESENT_BIT[column]) == 0
+        whole = whole | ((pl.col("base_code") == BASE_KINDS.index(kind)) & absent)
+    us_absent = (pl.col("present") & PRESENT_BIT[BASE_COLUMNS["us_content_value"]]) == 0
+    return whole | ((pl.col("base_code") == BASE_KINDS.index("non_us_content_value")) & us_absent)
+
+
+def stack_signatures(applied: pl.DataFrame) -> pl.DataFrame:
+    """(key_id, rep_key): each key with the representative of the keys that share its stack.
+
+    Two keys at the same epoch, with the same content facts given and the same provisions applied,
+    meet the same precedence rules with the same bases, and a rule that displaces or remits has the
+    same outcome on both, since it reads only which provisions apply at which epoch. A million keys
+    share a few thousand such stacks, so which rules act, and the outcome of those that need no
+    line value, are decided once on the smallest key of each and broadcast to the others.
+    ``applied`` holds the applied (key_id, pid, epoch, present) rows.
+    """
+    per_key = applied.group_by("key_id").agg(
+        pl.col("epoch").first(), pl.col("present").first(), pids=pl.col("pid").sort()
+    )
+    return (
+        per_key.group_by("epoch", "present", "pids")
+        .agg(key_id=pl.col("key_id"), rep_key=pl.col("key_id").min())
+        .select("rep_key", "key_id")
+        .explode("key_id")
+    )
 
 
 def keys_with_rules(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
