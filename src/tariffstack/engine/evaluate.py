@@ -70,6 +70,7 @@ LINE_COLUMNS = (
     "is_deposit",
     "remit_rule_idx",
 )
+AMOUNT_INPUTS = ["top_up_ppm", "mfn_adval_ppm", "ppm", "is_duty"]  # what :func:`amounts` reads
 OVERRULED_COLUMNS = ("line_id", "pid", "hid", "mid", "rate_idx", "status", "rule_idx", "winner_pid")
 
 
@@ -316,8 +317,13 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     ruled = precedence_by_rule_set(
         with_bases(facts.filter(acting).join(live_k.drop(*RULE_COLUMNS), on="key_id")), law, acting_rules
     )
-    rows = pl.concat([plain, ruled.select(plain.columns)])
-    lines_out = amounts(rows.filter(pl.col("status") == "applied")).select(LINE_COLUMNS)
+    # Only the precedence pass can leave a row not applied (every row of ``live_k`` is applied);
+    # the narrow columns are selected before the concat and the filter, so neither copies the rest.
+    needed = [c for c in LINE_COLUMNS if c not in ("rate_ppm", "amount_cents")] + AMOUNT_INPUTS
+    applied_rows = pl.concat(
+        [plain.select(needed), ruled.filter(pl.col("status") == "applied").select(needed)]
+    )
+    lines_out = amounts(applied_rows).select(LINE_COLUMNS)
     explanation = _Explanation(
         line_keys=facts.select("line_id", "key_id", "entry_ts"),
         keys=ok_keys.select("key_id", "class_id", "epoch"),
@@ -329,7 +335,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
             "key_id", "pid", "hid", "mid", "rate_idx", "status"
         ),
         hits=hits.select("key_id", "pid", "except_hid") if not hits.is_empty() else _empty_hits(),
-        displaced=ruled.filter(pl.col("status") != "applied").select(OVERRULED_COLUMNS),
+        displaced=ruled.select(OVERRULED_COLUMNS).filter(pl.col("status") != "applied"),
         key_displaced=key_ruled.filter(pl.col("status") != "applied").select(
             "key_id", *(c for c in OVERRULED_COLUMNS if c != "line_id")
         ),
