@@ -220,3 +220,28 @@ def test_readme_coverage_table_is_generated_from_the_law(store) -> None:
     assert block == expected, "run `tariffstack coverage --readme README.md`"
     semis = next(row for row in block.splitlines() if row.startswith("| `us/s232/semiconductors`"))
     assert "| 10 |" in semis  # the HTS10 lines of 8471.50, 8471.80 and 8473.30 (note 39(b)) in Sep 2025
+
+
+def test_libyaml_and_pure_python_parsers_load_the_same_law(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loader parses with libyaml where PyYAML has it; the whole tree must read exactly as the
+    pure-Python parser (under the same strict constructors and resolvers) reads it."""
+    import yaml
+
+    from tariffstack.law import loader
+
+    fast = load_law()
+
+    class PurePython(yaml.SafeLoader):
+        pass
+
+    PurePython.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, loader._no_duplicates)
+    PurePython.yaml_implicit_resolvers = loader._StrictLoader.yaml_implicit_resolvers
+    monkeypatch.setattr(loader, "_StrictLoader", PurePython)
+    slow = load_law()
+    assert fast.measures.keys() == slow.measures.keys() and len(fast.measures) > 20
+    assert {k: m.model_dump() for k, m in fast.measures.items()} == {
+        k: m.model_dump() for k, m in slow.measures.items()
+    }
+    assert {k: r.model_dump() for k, r in fast.rules.items()} == {
+        k: r.model_dump() for k, r in slow.rules.items()
+    }
