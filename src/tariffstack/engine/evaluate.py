@@ -256,10 +256,11 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     pairs = in_force_pairs(ok_keys, class_pids, law)
     applied_k, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)
     flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
-    live_k = applied_k.filter(pl.col("status") == "applied").join(flags, on="pid")
-    # Which rules act, and the outcome of rules that displace or remit, are decided once per
-    # stack signature (epoch and applied provisions) on a representative key, then broadcast.
     applied_only = applied_k.filter(pl.col("status") == "applied")
+    live_k = applied_only.join(flags, on="pid")
+    # Which rules act, and the outcome of rules that displace or remit, are decided once per stack
+    # signature (epoch, content facts given, applied provisions) on a representative key, then
+    # broadcast.
     signatures = stack_signatures(applied_only)
     reps = signatures.filter(pl.col("key_id") == pl.col("rep_key")).select("key_id")
     rep_rules = keys_with_rules(applied_only.join(reps, on="key_id", how="semi"), law)

@@ -194,15 +194,10 @@ def apply_exceptions(
 
 
 def whole_value_base() -> pl.Expr:
-    """The (key, provision) row's base is the line's whole value: base kind ``value``, a content
-    base whose fact the key's lines do not give (the base falls back to the value), or the non-U.S.
-    content where no U.S. content is given (see :func:`tariffstack.engine.lines.with_bases`)."""
-    whole = pl.col("base_code") == BASE_KINDS.index("value")
-    for kind, column in BASE_COLUMNS.items():
-        absent = (pl.col("present") & PRESENT_BIT[column]) == 0
-        whole = whole | ((pl.col("base_code") == BASE_KINDS.index(kind)) & absent)
-    us_absent = (pl.col("present") & PRESENT_BIT[BASE_COLUMNS["us_content_value"]]) == 0
-    return whole | ((pl.col("base_code") == BASE_KINDS.index("non_us_content_value")) & us_absent)
+    """The (key, provision) row's base is the line's whole value: base kind ``value``, or a content
+    base whose fact the key's lines do not give, which falls back to the value (see
+    :func:`tariffstack.engine.lines.with_bases`)."""
+    return (pl.col("base_code") == BASE_KINDS.index("value")) | _fact_missing()
 
 
 def stack_signatures(applied: pl.DataFrame) -> pl.DataFrame:

@@ -26,10 +26,6 @@ class LawError(ValueError):
 _SAFE_BASE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StrictLoader(_SAFE_BASE):  # type: ignore[misc, valid-type]
-    pass
-
-
 def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     seen: set = set()
     for key_node, _ in node.value:
@@ -40,12 +36,19 @@ def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = F
     return loader.construct_mapping(node, deep=deep)
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
-# Drop the timestamp resolver: dates stay strings and the models parse them.
-_StrictLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def strict_loader(base: type) -> type:
+    """A loader on ``base`` (``CSafeLoader`` or ``SafeLoader``) that rejects duplicate keys and
+    leaves dates as strings (the timestamp resolver dropped: the models parse them)."""
+    loader = type("StrictLoader", (base,), {})
+    loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+    loader.yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return loader
+
+
+_StrictLoader = strict_loader(_SAFE_BASE)
 
 
 def load_yaml(path: Path) -> object:
