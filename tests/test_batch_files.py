@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from tariffstack.api import Engine
@@ -198,6 +199,24 @@ def test_parquet_in_and_out_with_lines(engine: Engine, tmp_path: Path) -> None:
     ]
     assert frame["line_number"].to_list() == [1, None, None, 2]
     assert frame["status"][3] == "error"
+
+
+def test_parquet_output_encodes_text_by_dictionary_and_keeps_number_statistics(
+    engine: Engine, tmp_path: Path
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(HEADER + GOOD + GOOD.replace(",1,", ",2,"), encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    _run(engine, src, out)
+    meta = pq.ParquetFile(out).metadata.row_group(0)
+    columns = {meta.column(i).path_in_schema: meta.column(i) for i in range(meta.num_columns)}
+    assert (
+        "PLAIN_DICTIONARY" in columns["status"].encodings or "RLE_DICTIONARY" in columns["status"].encodings
+    )
+    assert not columns["status"].is_stats_set
+    stats = columns["total_duty"].statistics
+    assert stats is not None and stats.has_min_max
+    assert not any("DICTIONARY" in e for e in columns["total_duty"].encodings)
 
 
 def test_unterminated_quote_is_refused_not_swallowed(engine: Engine, tmp_path: Path) -> None:

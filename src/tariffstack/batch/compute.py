@@ -57,14 +57,17 @@ def money(cents: pl.Expr) -> pl.Expr:
 
 
 def _ch99(engine: Engine, ev: Evaluation) -> pl.DataFrame:
-    """Applied Chapter 99 lines (and deposits) with heading, measure and citation, in CBP order."""
+    """Applied Chapter 99 lines (and deposits) with heading and measure, in CBP order.
+
+    The citations (long text) are joined only to the lines that ``--lines`` writes out, not to
+    every line the headings and totals are computed from."""
     provisions = engine.compiled.provisions.select("pid", "heading", "measure_id", "kind", "authority")
+    return ev.lines.join(provisions, on="pid").sort("line_id", "reporting_order", "heading")
+
+
+def _with_references(engine: Engine, ch99: pl.DataFrame) -> pl.DataFrame:
     rates = engine.compiled.rates.select("rate_idx", "ref_instrument", "ref_citation", "ref_url")
-    return (
-        ev.lines.join(provisions, on="pid")
-        .join(rates, on="rate_idx", how="left")
-        .sort("line_id", "reporting_order", "heading")
-    )
+    return ch99.join(rates, on="rate_idx", how="left", maintain_order="left")
 
 
 def _ieepa(ch99: pl.DataFrame, rules: RefundRules) -> pl.DataFrame:
@@ -102,7 +105,7 @@ def compute_chunk(
     ch99 = _ch99(engine, ev)
     headings = (
         ch99.filter(pl.col("reported") & pl.col("kind").is_in(["duty", "exemption"]))
-        .group_by("line_id", maintain_order=True)
+        .group_by("line_id")  # joined back by line_id; within a group the rows keep CBP order
         .agg(headings=pl.col("heading").str.join("; "))
     )
     messages = error_messages(ev, engine.store).select("line_id", engine_error="message")
@@ -163,7 +166,7 @@ def compute_chunk(
     ok_rows = frame.filter(pl.col("status") == "ok").select(line_id=pl.col("local_row").cast(pl.Int64))
     if options.lines:
         kept = ch99.join(ok_rows, on="line_id", how="semi").sort("line_id", "reporting_order", "heading")
-        return frame, _lines_frame(kept)
+        return frame, _lines_frame(_with_references(engine, kept))
     return frame, None
 
 

@@ -25,20 +25,29 @@ LETTER_VALUES = {
 }
 DOUBLED = {str(d): (2 * d) % 10 + (2 * d) // 10 for d in range(10)}  # digit sum of 2d
 _SHAPE = r"^[A-Z0-9]{3}[0-9]{8}$"
+_FILER_VALUES = {**{c: int(v) for c, v in LETTER_VALUES.items()}, **{str(d): d for d in range(10)}}
+_FILER_DOUBLED = {c: DOUBLED[str(v)] for c, v in _FILER_VALUES.items()}
 
 
 def check_digit_expr(compact: pl.Expr) -> pl.Expr:
-    """The check digit (0-9) of an 11-character compact entry number (its first ten characters)."""
-    total = pl.lit(0, dtype=pl.Int32)
-    for position in range(10):
+    """The check digit (0-9) of an 11-character compact entry number (its first ten characters).
+
+    The filer code's three characters are looked up (letter or digit → its value, doubled at the
+    2nd); the seven digits after it are read as one integer and taken apart by arithmetic, which
+    is several times cheaper over a column than seven one-character slices.
+    """
+    total = pl.lit(0, dtype=pl.Int64)
+    for position in range(3):
+        values = _FILER_DOUBLED if position % 2 == 1 else _FILER_VALUES
         char = compact.str.slice(position, 1)
-        digit = char.replace(LETTER_VALUES) if position < 3 else char
-        if position % 2 == 1:  # 2nd, 4th, ... (1-based even positions)
-            value = digit.replace_strict(DOUBLED, default=None, return_dtype=pl.Int32)
-        else:
-            value = digit.cast(pl.Int32, strict=False)
-        total = total + value
-    return (10 - total % 10) % 10
+        total = total + char.replace_strict(values, default=None, return_dtype=pl.Int64)
+    serial = compact.str.slice(3, 7).cast(pl.Int64, strict=False)
+    for position in range(3, 10):
+        digit = serial // 10 ** (9 - position) % 10
+        if position % 2 == 1:  # 2nd, 4th, ... (1-based even positions): the digit sum of 2d
+            digit = 2 * digit - 9 * (digit >= 5).cast(pl.Int64)
+        total = total + digit
+    return ((10 - total % 10) % 10).cast(pl.Int32)
 
 
 def compact_text(column: pl.Expr) -> pl.Expr:
@@ -47,11 +56,12 @@ def compact_text(column: pl.Expr) -> pl.Expr:
     return pl.when(text.str.len_chars() > 0).then(text)
 
 
-def check_entry_numbers(compact: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """(canonical or null, error reason or null) over a column of :func:`compact_text` values."""
+def check_entry_numbers(compact: pl.Expr, expected: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(canonical or null, error reason or null) over a column of :func:`compact_text` values;
+    ``expected`` is their :func:`check_digit_expr` when the caller has materialised it."""
     text = compact
     shaped = compact.str.contains(_SHAPE)
-    expected = check_digit_expr(compact)
+    expected = check_digit_expr(compact) if expected is None else expected
     given = compact.str.slice(10, 1).cast(pl.Int32, strict=False)
     canonical = pl.concat_str(
         compact.str.slice(0, 3), pl.lit("-"), compact.str.slice(3, 7), pl.lit("-"), given

@@ -18,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 import pycountry
 
-from tariffstack.batch.entry_numbers import check_entry_numbers, compact_text
+from tariffstack.batch.entry_numbers import check_digit_expr, check_entry_numbers, compact_text
 from tariffstack.batch.headers import Mapping
 from tariffstack.batch.readers import EXTRA
 from tariffstack.law.vocabulary import BOOL_FIELDS, KNOWN_FIELDS, MONEY_FIELDS
@@ -105,15 +105,26 @@ def amount_text(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     if dtype.is_float():
         # A spreadsheet number: its shortest decimal text (1234.56, not 1234.5599999999999).
         return expr.cast(pl.String), pl.lit(None, dtype=pl.String)
-    text = _text(expr)
-    bare = text.str.replace_all(r"(?i)US\$|CA\$|C\$|\$|\bUSD\b|\bCAD\b|\bUS\b|[\s\u00a0]", "")
-    bare = bare.str.replace(r"^\((.*)\)$", "-$1")
-    # A comma is a thousands separator only in groups of three ("1,234.50"); "10000,00" or
-    # "1.234,56" (a decimal comma) is refused rather than read as ten thousand or one point two.
-    grouped = ~bare.str.contains(",") | bare.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
-    cleaned = bare.str.replace_all(",", "", literal=True)
+    bare = bare_amount(expr)
+    return amount_from_bare(bare, thousands_grouped(bare), bare.str.replace_all(",", "", literal=True))
+
+
+def bare_amount(expr: pl.Expr) -> pl.Expr:
+    """The amount text with currency signs, codes and spaces dropped and ``(x)`` read as ``-x``."""
+    bare = _text(expr).str.replace_all(r"(?i)US\$|CA\$|C\$|\$|\bUSD\b|\bCAD\b|\bUS\b|[\s\u00a0]", "")
+    return bare.str.replace(r"^\((.*)\)$", "-$1")
+
+
+def thousands_grouped(bare: pl.Expr) -> pl.Expr:
+    """A comma is a thousands separator only in groups of three ("1,234.50"); "10000,00" or
+    "1.234,56" (a decimal comma) is refused rather than read as ten thousand or one point two."""
+    return ~bare.str.contains(",") | bare.str.contains(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def amount_from_bare(bare: pl.Expr, grouped: pl.Expr, cleaned: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(the amount text the engine reads, or null; the reason it is not an amount, or null)."""
     ok = grouped & cleaned.str.contains(_AMOUNT)
-    error = pl.when(text.is_not_null() & ~ok.fill_null(False)).then(
+    error = pl.when(bare.is_not_null() & ~ok.fill_null(False)).then(
         pl.when(grouped)
         .then(pl.lit("is not an amount"))
         .otherwise(pl.lit("is not an amount (a comma must separate thousands; use a point for decimals)"))
@@ -160,7 +171,7 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         col, dtype = pl.col(source), schema[source]
         err: pl.Expr | None = None
         if field == "entry_number":
-            out, err = check_entry_numbers(pl.col(STAGED + field))
+            out, err = check_entry_numbers(pl.col(STAGED + field), pl.col(STAGED + field + ":check"))
         elif field in COUNTRY_FIELDS:
             out, err = country(col)
         elif field in DATE_FIELDS and dtype == pl.String:
@@ -174,13 +185,13 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
                 text, err = date_text(col, dtype)
             out = text.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False)
         elif field in (*AMOUNT_FIELDS, "paid_duty"):
-            out, err = amount_text(col, dtype)
+            out, err = _amount(source, dtype)
         elif field in BOOL_FIELDS:
             out, err = boolean(col) if dtype != pl.Boolean else (col, None)
         elif field in FLOAT_FIELDS:
             out, err = number(col, dtype)
         elif field in NUMBER_FIELDS:
-            out, err = amount_text(col, dtype)
+            out, err = _amount(source, dtype)
             err = err if err is None else pl.when(err.is_not_null()).then(pl.lit("is not a number"))
         elif field == "hts":
             out = hts_text(col, dtype)
@@ -195,7 +206,7 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
             message = pl.format("{}: '{}' {}", pl.lit(field), col.cast(pl.String), err)
             errors.append((field, pl.when(err.is_not_null()).then(message)))
     for heading, source in mapping.paid_headings.items():
-        out, err = amount_text(pl.col(source), schema[source])
+        out, err = _amount(source, schema[source])
         exprs[f"paid:{heading}"] = out.alias(f"paid:{heading}")
         errors.append(
             (
@@ -217,13 +228,21 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
 STAGED = "__staged:"
 
 
+AMOUNT_LIKE = (*AMOUNT_FIELDS, "paid_duty", *NUMBER_FIELDS)
+
+
 def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     """Columns computed once before the field expressions use them many times: the compact entry
-    number, and dates parsed once per distinct value (a file has few distinct dates)."""
+    number and its check digit; dates parsed once per distinct value (a file has few distinct
+    dates); and the cleaned text of each amount, whose value and error would otherwise each redo
+    the same regexes."""
     staged = []
     if "entry_number" in mapping.fields:
         staged.append(compact_text(pl.col(mapping.fields["entry_number"])).alias(STAGED + "entry_number"))
     chunk = chunk.with_columns(staged) if staged else chunk
+    if staged:
+        compact = pl.col(STAGED + "entry_number")
+        chunk = chunk.with_columns(check_digit_expr(compact).alias(STAGED + "entry_number:check"))
     for field in (*DATE_FIELDS, "liquidation_date"):
         source = mapping.fields.get(field)
         if source is None or chunk.schema[source] != pl.String:
@@ -234,7 +253,33 @@ def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         chunk = chunk.join(
             parsed, left_on=source, right_on="__value", how="left", nulls_equal=True, maintain_order="left"
         )
+    amounts = sorted(
+        {mapping.fields[f] for f in AMOUNT_LIKE if f in mapping.fields} | set(mapping.paid_headings.values())
+    )
+    amounts = [source for source in amounts if chunk.schema[source] == pl.String]
+    if amounts:
+        chunk = chunk.with_columns(bare_amount(pl.col(s)).alias(_bare(s)) for s in amounts)
+        chunk = chunk.with_columns(
+            expr
+            for s in amounts
+            for expr in (
+                thousands_grouped(pl.col(_bare(s))).alias(_bare(s) + ":grouped"),
+                pl.col(_bare(s)).str.replace_all(",", "", literal=True).alias(_bare(s) + ":cleaned"),
+            )
+        )
     return chunk
+
+
+def _bare(source: str) -> str:
+    return f"{STAGED}amount:{source}"
+
+
+def _amount(source: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """:func:`amount_text` of a source column, from the columns :func:`_staged` made for it."""
+    if dtype != pl.String:
+        return amount_text(pl.col(source), dtype)
+    bare = _bare(source)
+    return amount_from_bare(pl.col(bare), pl.col(bare + ":grouped"), pl.col(bare + ":cleaned"))
 
 
 def engine_frame(norm: pl.DataFrame) -> pl.DataFrame:

@@ -24,7 +24,7 @@ from tariffstack.batch.readers import EXTRA, Source, open_source
 from tariffstack.batch.writers import Writer
 from tariffstack.hts.codes import dotted_expr
 
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 500_000
 RESULT_COLUMNS = (
     "row",
     "status",

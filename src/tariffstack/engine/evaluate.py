@@ -24,7 +24,7 @@ import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
-from tariffstack.engine.lines import RULE_COLUMNS, amounts, precedence_by_rule_set, with_bases
+from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents
 from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
 from tariffstack.engine.stack import (
@@ -261,7 +261,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     # Which rules act, and the outcome of rules that displace or remit, are decided once per stack
     # signature (epoch, content facts given, applied provisions) on a representative key, then
     # broadcast.
-    signatures = stack_signatures(applied_only)
+    signatures = stack_signatures(applied_only, law)
     reps = signatures.filter(pl.col("key_id") == pl.col("rep_key")).select("key_id")
     rep_rules = keys_with_rules(applied_only.join(reps, on="key_id", how="semi"), law)
     # A remainder rule on bases that are all the line's whole value leaves the loser nothing
@@ -275,7 +275,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         .unique()
         .join(part_value, on="key_id", how="semi")
     )
-    rep_ruled = precedence_by_rule_set(
+    rep_ruled = apply_precedence(
         live_k.join(rep_rules.select("key_id").unique(), on="key_id", how="semi")
         .join(rep_by_value, on="key_id", how="anti")
         .with_columns(line_id=pl.col("key_id"), base_cents=pl.lit(0, dtype=pl.Int64)),
@@ -315,7 +315,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     )
     acting = pl.col("key_id").is_in(acting_keys)
     plain = with_bases(facts.filter(~acting).join(live_k, on="key_id"))
-    ruled = precedence_by_rule_set(
+    ruled = apply_precedence(
         with_bases(facts.filter(acting).join(live_k.drop(*RULE_COLUMNS), on="key_id")), law, acting_rules
     )
     # Only the precedence pass can leave a row not applied (every row of ``live_k`` is applied);

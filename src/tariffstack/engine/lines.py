@@ -51,21 +51,34 @@ def with_bases(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(base_cents=base, base_missing=missing)
 
 
-def apply_precedence(applied: pl.DataFrame, law: CompiledLaw, rules: set[int]) -> pl.DataFrame:
-    """Apply each of ``rules`` in declared order; a displaced provision no longer wins later rules.
+def apply_precedence(applied: pl.DataFrame, law: CompiledLaw, acting: pl.DataFrame) -> pl.DataFrame:
+    """Apply the rules in declared order, each only to the keys it can act on; a displaced
+    provision no longer wins later rules.
 
-    ``rules`` are the rules that can act on these lines (see ``keys_with_rules``); the others
-    would find no winner and loser applied together. Stacking in full ('add') needs no pass.
+    ``acting`` holds (key_id, rule_idx) for the rules that can act on each key (see
+    ``keys_with_rules``); on the other keys a rule would find no winner and loser applied together.
+    A line is only ever touched by its own key's rules, and it meets them in the law's order, so
+    one pass per rule serves every key at once: the passes are the rules that act anywhere in the
+    frame (a few dozen at most), never one per line or per set of rules. Stacking in full ('add')
+    needs no pass.
     """
     applied = applied.with_columns(
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
     )
+    keys_by_rule = {
+        idx: part["key_id"].implode()
+        for (idx,), part in acting.select("rule_idx", "key_id").partition_by("rule_idx", as_dict=True).items()
+    }
     for rule in law.rule_passes:
         idx = rule["rule_idx"]
-        if idx not in rules:
+        if idx not in keys_by_rule:
             continue
         win_pids, lose_pids, epochs = rule["winners"], rule["losers"], rule["epochs"]
-        live = (pl.col("status") == "applied") & pl.col("epoch").is_in(epochs)
+        live = (
+            (pl.col("status") == "applied")
+            & pl.col("epoch").is_in(epochs)
+            & pl.col("key_id").is_in(keys_by_rule[idx])
+        )
         winners = (
             applied.filter(live & pl.col("pid").is_in(win_pids))
             .group_by("line_id")
@@ -109,22 +122,3 @@ def amounts(applied: pl.DataFrame) -> pl.Expr:
         .then(ad_valorem_cents(pl.col("base_cents"), pl.col("rate_ppm")))
         .otherwise(0)
     )
-
-
-def precedence_by_rule_set(rows: pl.DataFrame, law: CompiledLaw, acting: pl.DataFrame) -> pl.DataFrame:
-    """The precedence pass, run apart on each group of keys that share the same acting rules.
-
-    ``acting`` holds (key_id, rule_idx) for the rules that can act on each key. A line is only ever
-    touched by its own key's rules, so each group needs only those passes: the work is lines × their
-    rules (one to three), not lines × every rule of the law. The loop is over rule sets (a few
-    dozen), never over lines.
-    """
-    signatures = acting.group_by("key_id").agg(
-        rule_set=pl.col("rule_idx").sort().cast(pl.String).str.join(",")
-    )
-    tagged = rows.join(signatures, on="key_id")
-    parts = [
-        apply_precedence(part.drop("rule_set"), law, {int(r) for r in rule_set.split(",")})
-        for (rule_set,), part in tagged.partition_by("rule_set", as_dict=True).items()
-    ]
-    return pl.concat(parts) if parts else apply_precedence(rows, law, set())

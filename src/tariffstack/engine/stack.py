@@ -200,7 +200,10 @@ def whole_value_base() -> pl.Expr:
     return (pl.col("base_code") == BASE_KINDS.index("value")) | _fact_missing()
 
 
-def stack_signatures(applied: pl.DataFrame) -> pl.DataFrame:
+_BITS = 63  # provision bits per Int64 word of a stack's bitset (bit 63 would be the sign)
+
+
+def stack_signatures(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     """(key_id, rep_key): each key with the representative of the keys that share its stack.
 
     Two keys at the same epoch, with the same content facts given and the same provisions applied,
@@ -209,15 +212,23 @@ def stack_signatures(applied: pl.DataFrame) -> pl.DataFrame:
     share a few thousand such stacks, so which rules act, and the outcome of those that need no
     line value, are decided once on the smallest key of each and broadcast to the others.
     ``applied`` holds the applied (key_id, pid, epoch, present) rows.
+
+    The set of applied provisions is held as a bitset (a few Int64 words, bit ``pid``): exact, and
+    grouped as plain integers rather than as sorted lists.
     """
+    n_words = int(law.provisions["pid"].max()) // _BITS + 1
+    if "pid_bits" not in law.memo:
+        law.memo["pid_bits"] = {pid: 1 << (pid % _BITS) for pid in range(n_words * _BITS)}
+    bit = pl.col("pid").replace_strict(law.memo["pid_bits"], return_dtype=pl.Int64)
+    word = pl.col("pid") // _BITS
+    columns = [f"_stack_{w}" for w in range(n_words)]
     per_key = applied.group_by("key_id").agg(
-        pl.col("epoch").first(), pl.col("present").first(), pids=pl.col("pid").sort()
+        pl.col("epoch").first(),
+        pl.col("present").first(),
+        *(bit.filter(word == w).bitwise_or().fill_null(0).alias(c) for w, c in enumerate(columns)),
     )
-    return (
-        per_key.group_by("epoch", "present", "pids")
-        .agg(key_id=pl.col("key_id"), rep_key=pl.col("key_id").min())
-        .select("rep_key", "key_id")
-        .explode("key_id")
+    return per_key.select(
+        rep_key=pl.col("key_id").min().over("epoch", "present", *columns), key_id=pl.col("key_id")
     )
 
 

@@ -11,6 +11,7 @@ effective rate (total duty / value, as a percentage string with four decimals, r
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import orjson
@@ -165,7 +166,11 @@ def records_frame(
 def to_json(evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: pl.DataFrame) -> bytes:
     """The contract as JSON bytes (a list of objects), written by Polars from the nested columns."""
     frame = records_frame(evaluation, law, store, passthrough)
-    return frame.write_json().encode() if frame.height else b"[]"
+    if not frame.height:
+        return b"[]"
+    buffer = io.BytesIO()  # written as bytes: no intermediate str and no second copy to encode it
+    frame.write_json(buffer)
+    return buffer.getvalue()
 
 
 def to_records(
