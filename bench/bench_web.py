@@ -128,12 +128,18 @@ def main() -> None:
         "--timeout", type=float, default=5.0, help="Seconds after its due time a request may take"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "web.json")
+    parser.add_argument(
+        "--server-cpus",
+        default=None,
+        help="Run the server under `taskset -c CPUS` (e.g. 0): measures the cross-core hand-off cost",
+    )
     args = parser.parse_args()
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     exe = Path(sys.executable).with_name("tariffstack")
+    pin = ["taskset", "-c", args.server_cpus] if args.server_cpus else []
     server = subprocess.Popen(
-        [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [*pin, str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
@@ -157,6 +163,7 @@ def main() -> None:
     report = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "seconds_per_scenario": args.seconds,
+        "server_cpus": args.server_cpus or "all",
         "results": results,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from tariffstack.api import Engine
 from tariffstack.batch.compute import MONEY_COLUMNS, Options, compute_chunk, money
 from tariffstack.batch.headers import Mapping, map_headers
 from tariffstack.batch.readers import EXTRA, Source, open_source
-from tariffstack.batch.writers import Writer
+from tariffstack.batch.writers import OverlappedWriter, Writer
 from tariffstack.hts.codes import dotted_expr
 
 CHUNK_ROWS = 500_000
@@ -283,7 +283,7 @@ def run_file(
             results = dask_results(source, mapping, options, dask, chunk_rows, store_dir)
         else:
             results = local_results(source, mapping, engine or Engine(), options, chunk_rows)
-        writer = Writer(Path(dst), out_format)
+        writer = OverlappedWriter(Writer(Path(dst), out_format))
         duplicates = _Duplicates()
         partials: list[pl.DataFrame] = []
         offset = 0

@@ -8,6 +8,7 @@ end (refused beyond the sheet limit, with the advice to write CSV or Parquet).
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -81,3 +82,36 @@ class Writer:
         if self.fmt == "xlsx" and self._tmp is not None:
             pl.read_parquet(self._tmp).write_excel(self.path, worksheet="results", autofit=False)
             self._tmp.unlink()
+
+
+class OverlappedWriter:
+    """A :class:`Writer` whose writes run on one background thread, in order, while the caller
+    computes the next chunk.
+
+    Encoding a chunk to Parquet or CSV releases the GIL (Arrow, Polars), so on a multi-core machine
+    the write of chunk *i* overlaps the computation of chunk *i + 1*. At most one write is in
+    flight: ``write`` first waits for the previous one (so memory holds one extra chunk at most, and
+    an error in a write, e.g. an Excel sheet over its row limit, is raised in the caller at the next
+    ``write`` or at ``close``).
+    """
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tariffstack-writer")
+        self._pending: Future[None] | None = None
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def write(self, frame: pl.DataFrame) -> None:
+        self._wait()
+        self._pending = self._pool.submit(self.writer.write, frame)
+
+    def close(self, empty_schema: dict[str, pl.DataType] | None = None) -> None:
+        try:
+            self._wait()
+            self.writer.close(empty_schema=empty_schema)
+        finally:
+            self._pool.shutdown(wait=True)
