@@ -497,9 +497,13 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ),
         "error",
     ).cast(SCHEMA)
+    return typed.select(list(SCHEMA)), passthrough_ids(raw)
+
+
+def passthrough_ids(raw: pl.DataFrame) -> pl.DataFrame:
+    """``line_id`` (the row index) and whichever of ``PASS_THROUGH`` the raw frame gives, as given."""
     given = [c for c in PASS_THROUGH if c in raw.columns]
-    passthrough = frame.select(pl.col(_INDEX).alias("line_id"), *given)
-    return typed.select(list(SCHEMA)), passthrough
+    return raw.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("line_id"), *given)
 
 
 def lines_frame(rows: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -173,6 +173,35 @@ def to_json(evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough:
     return buffer.getvalue()
 
 
+def to_json_groups(
+    evaluation: Evaluation, law: CompiledLaw, store: Store, passthroughs: list[pl.DataFrame]
+) -> list[bytes]:
+    """The contract for consecutive groups of lines evaluated together (requests coalesced by the
+    web app): one JSON list per group, exactly as if the group had been evaluated alone.
+
+    Group *g* holds ``passthroughs[g].height`` lines, in order; its lines are renumbered from 0 and
+    get only the pass-through ids its own rows gave, with their own JSON types (the groups were
+    decoded apart, so an id that is a number in one request and text in another stays each)."""
+    frame = records_frame(evaluation, law, store, pl.DataFrame({"line_id": []}, schema={"line_id": pl.Int64}))
+    out, offset = [], 0
+    for passthrough in passthroughs:  # one slice per group, not per line
+        size = passthrough.height
+        part = frame.slice(offset, size)
+        part = pl.concat(
+            [
+                part.select(pl.col("line") - offset),
+                passthrough.drop("line_id"),
+                part.drop("line"),
+            ],
+            how="horizontal",
+        )
+        buffer = io.BytesIO()
+        part.write_json(buffer)
+        out.append(buffer.getvalue() if size else b"[]")
+        offset += size
+    return out
+
+
 def to_records(
     evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: pl.DataFrame
 ) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 import orjson
 import polars as pl
 from fastapi import APIRouter, Path, Query, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from tariffstack.analysis.catalog import change_feed, list_measures, measure_detail, scope_counts
@@ -32,7 +31,6 @@ from tariffstack.web.schema import calculate_body_schema
 
 MAX_LINES = 1000  # entry lines per /v1/calculate request (413 beyond; use /v1/batch for files)
 MAX_BODY_BYTES = 2 * 1024 * 1024  # JSON request bodies
-CALC_SLOTS = 4  # evaluations in flight at once (the engine uses every core itself); the rest queue
 router = APIRouter()
 Country = Literal["US", "CA"]
 ISO2 = Annotated[str, Query(pattern=r"^[A-Za-z]{2}$", description="ISO alpha-2 country code")]
@@ -130,11 +128,11 @@ async def calculate(request: Request) -> Response:
             f"{len(rows)} lines",
             f"at most {MAX_LINES} lines per request; upload a file to /v1/batch",
         )
-    async with request.app.state.calc_slots:
-        if await request.is_disconnected():  # the client gave up while queued: do not compute for no one
-            return Response(status_code=499)
-        results = await run_in_threadpool(engine_of(request).calc, rows)
-    return json_response(results)
+    # Requests waiting together are evaluated in one engine call (see tariffstack.web.coalesce).
+    answer = await request.app.state.coalescer.calc(rows, request.is_disconnected)
+    if answer is None:  # the client gave up while queued: nothing was computed for no one
+        return Response(status_code=499)
+    return Response(answer, media_type="application/json")
 
 
 @router.get("/v1/hts/search", tags=["products"], summary="Products by code prefix or description words")

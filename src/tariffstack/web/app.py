@@ -7,7 +7,6 @@ the body-size limits, and serves everything locally: no page loads anything from
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tariffstack.api import Engine
 from tariffstack.web import api, batch, pages, problems, scenarios
+from tariffstack.web.coalesce import Coalescer
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -80,7 +80,7 @@ def create_app(engine: Engine | None = None, *, jobs_dir: Path | None = None) ->
     )
     app.state.engine = engine
     app.state.scope_counts = {}
-    app.state.calc_slots = asyncio.Semaphore(api.CALC_SLOTS)
+    app.state.coalescer = Coalescer(engine)
     app.state.jobs = batch.Jobs(jobs_dir)
     app.state.scenario_jobs = scenarios.ScenarioJobs(jobs_dir / "scenarios" if jobs_dir else None)
     problems.install(app)
