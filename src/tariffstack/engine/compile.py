@@ -229,6 +229,8 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
             "share_ppm": pl.Int64,
         },
     )
+    # The headings' order as integers, so explanations sort on an integer, not on text.
+    provisions = provisions.with_columns(heading_rank=pl.col("heading").rank("dense").cast(pl.Int64))
     exc_rows = [
         {"pid": p, "except_hid": hids[(m, h)], "except_heading": h}
         for p, m, h in pending_exceptions

@@ -185,12 +185,17 @@ class Evaluation:
 
     @property
     def not_applied(self) -> pl.DataFrame:
-        """``decided`` less headings that applied through another provision, with exception heading ids."""
+        """``decided`` less headings that applied through another provision, with exception heading
+        ids; sorted by line and provision."""
+        return self.not_applied_unordered.sort("line_id", "pid")
+
+    @property
+    def not_applied_unordered(self) -> pl.DataFrame:
+        """``not_applied`` in no particular order (for callers that sort it their own way)."""
         return (
             pl.concat([self.decided, self.overruled], how="diagonal")
             .join(self.lines.select("line_id", "hid"), on=["line_id", "hid"], how="anti")
             .join(self.exception_hits, on=["line_id", "pid"], how="left")
-            .sort("line_id", "pid")
         )
 
 

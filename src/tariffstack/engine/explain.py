@@ -200,9 +200,14 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
     return pl.concat([ch99, mfn, ca], how="diagonal_relaxed").sort("line_id", "reporting_order", "heading")
 
 
-def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
-    """Provisions in scope that did not apply, and measures with nothing in scope, with reasons."""
-    prov = law.provisions.select("pid", "mid", "measure_id", "heading")
+NO_HEADING = 1 << 62  # sorts a measure with nothing in scope after the headings of the line
+REASON_KEY = ("pid", "status", "rate_idx", "except_hid", "winner_pid", "rule_idx")  # what a reason says
+
+
+def _reasons(combos: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """The measure, heading and reason text of each distinct ``REASON_KEY`` (a few hundred even for
+    millions of lines): the text is built once per reason, not once per line."""
+    prov = law.provisions.select("pid", "mid", "measure_id", "heading", "base_kind", "heading_rank")
     conditions = pl.DataFrame(
         [{"pid": pid, "cond_text": text} for pid, (_, text) in law.conditions.items()],
         schema={"pid": pl.Int64, "cond_text": pl.String},
@@ -210,20 +215,19 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
     excepts = law.provisions.select(except_hid="hid", except_heading="heading").unique("except_hid")
     winners = law.provisions.select(winner_pid="pid", winner_heading="heading")
     rules = law.rules.select("rule_idx", "rule_id", "rule_label", "rule_instrument", "rule_citation")
-    in_scope = (
-        ev.not_applied.join(prov, on="pid")
-        .join(law.rates.select("rate_idx", "note"), on="rate_idx")
+    return (
+        combos.join(prov, on="pid")
+        .join(law.rates.select("rate_idx", "note"), on="rate_idx", how="left")
         .join(conditions, on="pid", how="left")
         .join(excepts, on="except_hid", how="left")
         .join(winners, on="winner_pid", how="left")
         .join(rules, on="rule_idx", how="left")
-        .join(law.provisions.select("pid", "base_kind"), on="pid")
         .select(
-            "line_id",
+            *REASON_KEY,
             "mid",
             "measure_id",
             "heading",
-            status=pl.col("status").cast(pl.String),
+            "heading_rank",
             reason=pl.when(pl.col("status") == "out_of_period")
             .then(pl.col("note"))
             .when(pl.col("status") == "condition_not_met")
@@ -244,33 +248,62 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
             ),
         )
     )
+
+
+def _scope_reasons(pairs: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """Status and reason of a measure with nothing in scope, per distinct (origin, importing country)."""
+    measures = law.measures.select("mid", "measure_id", "importing_country", "measure_countries")
+    in_country = pl.col("measure_countries").list.contains(pl.col("origin"))
+    return pairs.join(measures, on="importing_country").select(
+        "origin",
+        "importing_country",
+        "mid",
+        "measure_id",
+        status=pl.when(in_country)
+        .then(pl.lit("product_out_of_scope"))
+        .otherwise(pl.lit("country_out_of_scope")),
+        reason=pl.when(in_country)
+        .then(pl.lit("the HTS code is not in the measure's product scope"))
+        .otherwise(pl.format("origin {} is not in the measure's country scope", pl.col("origin"))),
+    )
+
+
+def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
+    """Provisions in scope that did not apply, and measures with nothing in scope, with reasons;
+    ordered by line, measure, heading (measures with nothing in scope last), provision."""
+    not_applied = ev.not_applied_unordered.with_columns(pl.col("status").cast(pl.String))
+    reasons = _reasons(not_applied.select(REASON_KEY).unique(), law)
+    in_scope = not_applied.select("line_id", *REASON_KEY).join(reasons, on=list(REASON_KEY), nulls_equal=True)
     touched = pl.concat(
         [
-            ev.lines.join(prov, on="pid").select("line_id", "mid"),
+            ev.lines.select("line_id", "pid").join(law.provisions.select("pid", "mid"), on="pid").drop("pid"),
             in_scope.select("line_id", "mid"),
         ]
     ).unique()
     computed = ev.summary.filter(pl.col("total_cents").is_not_null()).select(
         "line_id", "origin", "importing_country"
     )
-    measures = law.measures.select("mid", "measure_id", "importing_country", "measure_countries")
+    scope = _scope_reasons(computed.select("origin", "importing_country").unique(), law)
     others = (
-        computed.join(measures, on="importing_country")
+        computed.join(scope, on=["origin", "importing_country"])
         .join(touched, on=["line_id", "mid"], how="anti")
         .select(
             "line_id",
             "mid",
             "measure_id",
+            "status",
+            "reason",
             heading=pl.lit(None, dtype=pl.String),
-            status=pl.when(pl.col("measure_countries").list.contains(pl.col("origin")))
-            .then(pl.lit("product_out_of_scope"))
-            .otherwise(pl.lit("country_out_of_scope")),
-            reason=pl.when(pl.col("measure_countries").list.contains(pl.col("origin")))
-            .then(pl.lit("the HTS code is not in the measure's product scope"))
-            .otherwise(pl.format("origin {} is not in the measure's country scope", pl.col("origin"))),
+            heading_rank=pl.lit(NO_HEADING, dtype=pl.Int64),
+            pid=pl.lit(None, dtype=pl.Int64),
         )
     )
-    return pl.concat([in_scope, others]).sort("line_id", "mid", "heading", nulls_last=True).drop("mid")
+    columns = ["line_id", "mid", "measure_id", "heading", "status", "reason", "heading_rank", "pid"]
+    return (
+        pl.concat([in_scope.select(columns), others.select(columns)])
+        .sort("line_id", "mid", "heading_rank", "pid", nulls_last=True)
+        .select("line_id", "measure_id", "heading", "status", "reason")
+    )
 
 
 def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
