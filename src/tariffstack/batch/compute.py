@@ -61,8 +61,10 @@ def _ch99(engine: Engine, ev: Evaluation) -> pl.DataFrame:
 
     The citations (long text) are joined only to the lines that ``--lines`` writes out, not to
     every line the headings and totals are computed from."""
-    provisions = engine.compiled.provisions.select("pid", "heading", "measure_id", "kind", "authority")
-    return ev.lines.join(provisions, on="pid").sort("line_id", "reporting_order", "heading")
+    provisions = engine.compiled.provisions.select(
+        "pid", "heading", "heading_rank", "measure_id", "kind", "authority"
+    )
+    return ev.lines.join(provisions, on="pid").sort("line_id", "reporting_order", "heading_rank")
 
 
 def _with_references(engine: Engine, ch99: pl.DataFrame) -> pl.DataFrame:
@@ -165,7 +167,7 @@ def compute_chunk(
     frame = reconcile(frame, ch99, mapping, engine)
     ok_rows = frame.filter(pl.col("status") == "ok").select(line_id=pl.col("local_row").cast(pl.Int64))
     if options.lines:
-        kept = ch99.join(ok_rows, on="line_id", how="semi").sort("line_id", "reporting_order", "heading")
+        kept = ch99.join(ok_rows, on="line_id", how="semi", maintain_order="left")
         return frame, _lines_frame(_with_references(engine, kept))
     return frame, None
 
