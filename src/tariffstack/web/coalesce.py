@@ -11,8 +11,8 @@ and its own. Each answer is exactly what the request alone would get
 
 One engine call runs at a time by default: two at once were slower on this machine (2 cores), as
 the calls' Python parts contend for the GIL and Polars already uses both cores inside a call
-(at 100 one-line requests/s: p99 3.8 s with two over 30 s, 0.32 s with one over 20 s). A call takes the waiting
-requests in arrival order up to ``max_lines`` lines (always at least one request).
+(at 100 one-line requests/s: p99 3.8 s with two over 30 s, 0.32 s with one over 20 s). A call
+takes the waiting requests in arrival order up to ``max_lines`` lines (always at least one).
 """
 
 from __future__ import annotations
