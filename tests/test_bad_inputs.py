@@ -70,3 +70,45 @@ def test_batch_keeps_every_row_in_order(engine: Engine) -> None:
 def test_passthrough_ids_come_back(engine: Engine) -> None:
     result = engine.calc([{**GOOD, "entry_number": "ABC-1234567-8", "line_number": 3}])[0]
     assert (result["entry_number"], result["line_number"]) == ("ABC-1234567-8", 3)
+
+
+def test_large_frames_read_repeated_fields_once_per_distinct_value_with_the_same_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above ``STAGE_MIN_ROWS`` lines, what is read from repeated fields (code, date, origin, claim,
+    units) is computed per distinct value and joined back; every typed value and every message
+    must be what the line-by-line pass gives, including nulls and bad values."""
+    import polars as pl
+
+    from tariffstack.io import entry
+    from tariffstack.io.raw import raw_from_objects
+
+    variants = [
+        GOOD,
+        {**GOOD, "hts": "7308.90"},
+        {**GOOD, "hts": "12x4"},
+        {**GOOD, "hts": " 620342.4511 "},
+        {**GOOD, "entry_date": "2024-12-31"},
+        {**GOOD, "entry_date": "2025-08-01T00:01"},
+        {**GOOD, "entry_date": "31/12/2025"},
+        {**GOOD, "origin": "ca"},
+        {**GOOD, "origin": "Canada"},
+        {**GOOD, "spi": "s"},
+        {**GOOD, "spi": "XX"},
+        {**GOOD, "spi": "S", "importing_country": "CA", "origin": "US"},
+        {**GOOD, "quantity": "5", "unit": "DOZ"},
+        {**GOOD, "quantity": "5"},
+        {k: v for k, v in GOOD.items() if k != "hts"},
+        {k: v for k, v in GOOD.items() if k != "entry_date"},
+    ]
+    rows = [variants[(i * 7919) % len(variants)] for i in range(entry.STAGE_MIN_ROWS + 5_000)]
+    raw = raw_from_objects(rows)
+    staged, _ = entry.validate_frame(raw)
+    monkeypatch.setattr(entry, "STAGE_MIN_ROWS", 10**12)
+    direct, _ = entry.validate_frame(raw)
+    assert staged.equals(direct)
+    by_variant = staged.head(len(variants) * 3).with_columns(variant=pl.col("line_id") * 7919 % len(variants))
+    bad_code = by_variant.filter(pl.col("variant") == 1)["error"][0]
+    assert bad_code == "hts: '7308.90' has 6 digits; expected 8 or 10"
+    assert by_variant.filter(pl.col("variant") == 3)["hts10"][0] == "6203424511"
+    assert staged["error"].is_null().sum() < staged.height  # the bad variants did come out as errors

