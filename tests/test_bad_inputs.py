@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from tariffstack.api import Engine
@@ -78,7 +79,6 @@ def test_large_frames_read_repeated_fields_once_per_distinct_value_with_the_same
     """Above ``STAGE_MIN_ROWS`` lines, what is read from repeated fields (code, date, origin, claim,
     units) is computed per distinct value and joined back; every typed value and every message
     must be what the line-by-line pass gives, including nulls and bad values."""
-    import polars as pl
 
     from tariffstack.io import entry
     from tariffstack.io.raw import raw_from_objects
@@ -112,3 +112,28 @@ def test_large_frames_read_repeated_fields_once_per_distinct_value_with_the_same
     assert bad_code == "hts: '7308.90' has 6 digits; expected 8 or 10"
     assert by_variant.filter(pl.col("variant") == 3)["hts10"][0] == "6203424511"
     assert staged["error"].is_null().sum() < staged.height  # the bad variants did come out as errors
+
+
+@pytest.mark.parametrize("rows", [[{}], [GOOD, {}, GOOD], [{}, {}], [{}, GOOD, {}]])
+def test_an_empty_object_comes_back_as_a_line_with_its_missing_fields(engine: Engine, rows: list) -> None:
+    results = engine.calc(rows)
+    assert [r["line"] for r in results] == list(range(len(rows)))
+    for row, result in zip(rows, results, strict=True):
+        if row:
+            assert result["total_duty"] == "41600.00"
+        else:
+            assert result["error"]["field"] == "hts"
+            assert result["error"]["reason"] == "missing"
+
+
+def test_rows_that_do_not_decode_come_back_in_place_with_their_error(engine: Engine) -> None:
+    rows = [GOOD] * 1_500 + ["text", {**GOOD, "value": 10**30}, {}, [GOOD]] + [GOOD] * 1_500
+    results = engine.calc(rows)
+    assert len(results) == len(rows)
+    assert [r["line"] for r in results] == list(range(len(rows)))
+    odd = results[1_500:1_504]
+    assert odd[0]["error"]["reason"] == "expected an object with fields, got str"
+    assert "number too large" in odd[1]["error"]["reason"]
+    assert (odd[2]["error"]["field"], odd[2]["error"]["reason"]) == ("hts", "missing")
+    assert odd[3]["error"]["reason"] == "expected an object with fields, got list"
+    assert {r["total_duty"] for r in results[:1_500] + results[1_504:]} == {"41600.00"}

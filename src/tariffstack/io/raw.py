@@ -37,7 +37,10 @@ def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def _decode(text: bytes) -> pl.DataFrame:
-    frame = pl.read_json(text, infer_schema_length=None)
+    return _as_fields(pl.read_json(text, infer_schema_length=None))
+
+
+def _as_fields(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.col(c).cast(pl.List(pl.String)) if c in LIST_FIELDS else _as_text(c, dtype)
         for c, dtype in frame.schema.items()
@@ -49,21 +52,31 @@ def _decode(text: bytes) -> pl.DataFrame:
 
 def _isolate(rows: list[Any]) -> pl.DataFrame:
     """Decode ``rows``; where the batch fails, halve it until the failing rows stand alone."""
+    if not rows:
+        return pl.DataFrame()
     try:
-        if not rows:
-            return pl.DataFrame()
-        return _decode(orjson.dumps(rows))
+        frame = _decode(orjson.dumps(rows))
+        if frame.height == len(rows):  # a batch that decodes to fewer rows is isolated too
+            return frame
     except (pl.exceptions.PolarsError, orjson.JSONEncodeError, TypeError, ValueError):
-        if len(rows) == 1:
-            kind = type(rows[0]).__name__
-            reason = (
-                f"expected an object with fields, got {kind}"
-                if not isinstance(rows[0], dict)
-                else "a field holds a nested object or list, or a number too large to read"
-            )
-            return pl.DataFrame({ROW_ERROR: [reason]})
-        half = len(rows) // 2
-        return pl.concat([_isolate(rows[:half]), _isolate(rows[half:])], how="diagonal_relaxed")
+        pass
+    if len(rows) == 1:
+        return _unreadable(rows[0])
+    half = len(rows) // 2
+    return pl.concat([_isolate(rows[:half]), _isolate(rows[half:])], how="diagonal_relaxed")
+
+
+def _unreadable(row: Any) -> pl.DataFrame:
+    """The one row of a row that did not decode: an object of no fields is a line whose every
+    field is missing (its checks name them); anything else gets its ``line`` error."""
+    if isinstance(row, dict) and not row:
+        return pl.DataFrame({ROW_ERROR: [None]}, schema={ROW_ERROR: pl.String})
+    reason = (
+        f"expected an object with fields, got {type(row).__name__}"
+        if not isinstance(row, dict)
+        else "a field holds a nested object or list, or a number too large to read"
+    )
+    return pl.DataFrame({ROW_ERROR: [reason]})
 
 
 def raw_from_objects(rows: list[Any]) -> pl.DataFrame:
