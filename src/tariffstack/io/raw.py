@@ -37,10 +37,7 @@ def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
 
 
 def _decode(text: bytes) -> pl.DataFrame:
-    return _as_fields(pl.read_json(text, infer_schema_length=None))
-
-
-def _as_fields(frame: pl.DataFrame) -> pl.DataFrame:
+    frame = pl.read_json(text, infer_schema_length=None)
     return frame.with_columns(
         pl.col(c).cast(pl.List(pl.String)) if c in LIST_FIELDS else _as_text(c, dtype)
         for c, dtype in frame.schema.items()
