@@ -171,7 +171,7 @@ def normalize(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         col, dtype = pl.col(source), schema[source]
         err: pl.Expr | None = None
         if field == "entry_number":
-            out, err = check_entry_numbers(pl.col(STAGED + field), pl.col(STAGED + field + ":check"))
+            out, err = pl.col(STAGED + field), pl.col(STAGED + field + ":error")
         elif field in COUNTRY_FIELDS:
             out, err = country(col)
         elif field in DATE_FIELDS and dtype == pl.String:
@@ -232,17 +232,21 @@ AMOUNT_LIKE = (*AMOUNT_FIELDS, "paid_duty", *NUMBER_FIELDS)
 
 
 def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
-    """Columns computed once before the field expressions use them many times: the compact entry
-    number and its check digit; dates parsed once per distinct value (a file has few distinct
-    dates); and the cleaned text of each amount, whose value and error would otherwise each redo
-    the same regexes."""
-    staged = []
+    """Columns computed once before the field expressions use them many times: the canonical entry
+    number and its error, once per distinct entry number (an entry has several lines); dates
+    parsed once per distinct value (a file has few distinct dates); and the cleaned text of each
+    amount, whose value and error would otherwise each redo the same regexes."""
     if "entry_number" in mapping.fields:
-        staged.append(compact_text(pl.col(mapping.fields["entry_number"])).alias(STAGED + "entry_number"))
-    chunk = chunk.with_columns(staged) if staged else chunk
-    if staged:
-        compact = pl.col(STAGED + "entry_number")
-        chunk = chunk.with_columns(check_digit_expr(compact).alias(STAGED + "entry_number:check"))
+        source = mapping.fields["entry_number"]
+        values = chunk.select(pl.col(source).unique().alias("__value"))
+        values = values.with_columns(compact_text(pl.col("__value")).alias("__compact"))
+        out, err = check_entry_numbers(pl.col("__compact"), check_digit_expr(pl.col("__compact")))
+        checked = values.select(
+            "__value", out.alias(STAGED + "entry_number"), err.alias(STAGED + "entry_number:error")
+        )
+        chunk = chunk.join(
+            checked, left_on=source, right_on="__value", how="left", nulls_equal=True, maintain_order="left"
+        )
     for field in (*DATE_FIELDS, "liquidation_date"):
         source = mapping.fields.get(field)
         if source is None or chunk.schema[source] != pl.String:
