@@ -132,3 +132,33 @@ def test_every_waiting_request_is_answered(workers: int) -> None:
 
     answers = asyncio.run(scenario())
     assert answers == [orjson.dumps([str(i)]) for i in range(50)]
+
+
+async def _broken_check() -> bool:
+    raise RuntimeError("the connection state is unknown")
+
+
+def test_a_failing_disconnect_check_still_gets_the_request_computed() -> None:
+    async def scenario() -> list:
+        coalescer = Coalescer(_Failing(), workers=1)  # type: ignore[arg-type]
+        both = asyncio.gather(coalescer.calc(["a"], _broken_check), coalescer.calc(["b"], _gone))
+        return await asyncio.wait_for(both, timeout=10)  # an unanswered request fails, not hangs
+
+    assert asyncio.run(scenario()) == [b'["a"]', b'["b"]']
+
+
+def test_a_request_cancelled_while_waiting_is_not_computed_and_the_others_are_answered() -> None:
+    async def scenario() -> tuple[list, _Failing]:
+        engine = _Failing()
+        coalescer = Coalescer(engine, workers=1)  # type: ignore[arg-type]
+        first = asyncio.ensure_future(coalescer.calc(["a"], _gone))
+        await asyncio.sleep(0)
+        cancelled = asyncio.ensure_future(coalescer.calc(["x"], _gone))
+        kept = asyncio.ensure_future(coalescer.calc(["b"], _gone))
+        await asyncio.sleep(0)  # both are waiting behind the first call
+        cancelled.cancel()
+        return await asyncio.wait_for(asyncio.gather(first, kept), timeout=10), engine
+
+    answers, engine = asyncio.run(scenario())
+    assert answers == [b'["a"]', b'["b"]']
+    assert engine.groups == [1, 1]  # "x" never went to the engine

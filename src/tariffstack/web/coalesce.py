@@ -78,15 +78,24 @@ class Coalescer:
 
     @staticmethod
     async def _hung_up(item: _Waiting) -> bool:
-        if await item.gone():
-            item.answer.set_result(None)
+        """Answer ``None`` (499) for a client gone while it waited; a check that fails counts as
+        still there, so no request is left without an answer."""
+        if item.answer.done():  # cancelled after it was taken
             return True
-        return False
+        try:
+            gone = await item.gone()
+        except Exception:  # the server could not tell: compute it
+            gone = False
+        if gone:
+            item.answer.set_result(None)
+        return gone
 
     async def _answer(self, batch: list[_Waiting]) -> None:
         self.calls += 1
         try:
             answers = await run_in_threadpool(self.engine.calc_json_groups, [item.rows for item in batch])
+            if len(answers) != len(batch):
+                raise RuntimeError(f"{len(answers)} answers for {len(batch)} requests")
         except Exception as exc:  # one request's failure must not fail the others
             if len(batch) == 1:
                 if not batch[0].answer.done():
@@ -96,5 +105,5 @@ class Coalescer:
                 await self._answer([item])
             return
         for item, answer in zip(batch, answers, strict=True):
-            if not item.answer.done():
+            if not item.answer.done():  # its handler may have been cancelled meanwhile
                 item.answer.set_result(answer)
