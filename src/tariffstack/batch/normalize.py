@@ -21,6 +21,7 @@ import pycountry
 from tariffstack.batch.entry_numbers import check_digit_expr, check_entry_numbers, compact_text
 from tariffstack.batch.headers import Mapping
 from tariffstack.batch.readers import EXTRA
+from tariffstack.io.distinct import per_distinct
 from tariffstack.law.vocabulary import BOOL_FIELDS, KNOWN_FIELDS, MONEY_FIELDS
 
 COUNTRY_FIELDS = ("origin", "melt_country", "smelt_country")
@@ -238,25 +239,18 @@ def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     amount, whose value and error would otherwise each redo the same regexes."""
     if "entry_number" in mapping.fields:
         source = mapping.fields["entry_number"]
-        values = chunk.select(pl.col(source).unique().alias("__value"))
-        values = values.with_columns(compact_text(pl.col("__value")).alias("__compact"))
-        out, err = check_entry_numbers(pl.col("__compact"), check_digit_expr(pl.col("__compact")))
-        checked = values.select(
-            "__value", out.alias(STAGED + "entry_number"), err.alias(STAGED + "entry_number:error")
-        )
-        chunk = chunk.join(
-            checked, left_on=source, right_on="__value", how="left", nulls_equal=True, maintain_order="left"
-        )
+        compact = pl.col("__compact")  # materialised once: the check digit reads it ten times
+        out, err = check_entry_numbers(compact, check_digit_expr(compact))
+        outputs = [out.alias(STAGED + "entry_number"), err.alias(STAGED + "entry_number:error")]
+        stages = ([compact_text(pl.col(source)).alias("__compact")], outputs)
+        chunk = chunk.hstack(per_distinct(chunk, [source], *stages))
     for field in (*DATE_FIELDS, "liquidation_date"):
         source = mapping.fields.get(field)
         if source is None or chunk.schema[source] != pl.String:
             continue
-        values = chunk.select(pl.col(source).unique().alias("__value"))
-        out, err = date_text(pl.col("__value"), pl.String)
-        parsed = values.with_columns(out.alias(STAGED + field), err.alias(STAGED + field + ":error"))
-        chunk = chunk.join(
-            parsed, left_on=source, right_on="__value", how="left", nulls_equal=True, maintain_order="left"
-        )
+        out, err = date_text(pl.col(source), pl.String)
+        outputs = [out.alias(STAGED + field), err.alias(STAGED + field + ":error")]
+        chunk = chunk.hstack(per_distinct(chunk, [source], outputs))
     amounts = sorted(
         {mapping.fields[f] for f in AMOUNT_LIKE if f in mapping.fields} | set(mapping.paid_headings.values())
     )

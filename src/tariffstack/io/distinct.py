@@ -1,0 +1,30 @@
+"""Expressions over repeated columns, evaluated once per distinct value and aligned to the rows.
+
+A million entry lines hold some thousands of codes and dates, and an entry's lines share its
+entry number: what is read from such columns alone is the same for every row with the same
+values, so it is computed on the distinct values (or combinations) and joined back. The
+validator (:mod:`tariffstack.io.entry`) and the batch normalisation
+(:mod:`tariffstack.batch.normalize`) both go through :func:`per_distinct`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+
+def per_distinct(frame: pl.DataFrame, roots: Sequence[str], *stages: Sequence[pl.Expr]) -> pl.DataFrame:
+    """The outputs of the last of ``stages``, one row per row of ``frame`` in its order, each
+    computed once per distinct combination of the ``roots`` columns; nulls are values like any
+    other. Each stage reads the roots and the columns of the stages before it (so a value that
+    later expressions read many times is materialised once); the outputs may bear a root's name."""
+    keys = {root: f"__distinct_{root}" for root in roots}
+    values = frame.select(roots).unique()
+    for stage in stages[:-1]:
+        values = values.with_columns(stage)
+    values = values.select(*(pl.col(r).alias(k) for r, k in keys.items()), *stages[-1])
+    aligned = frame.select(pl.col(r).alias(k) for r, k in keys.items())
+    return aligned.join(
+        values, on=list(keys.values()), how="left", nulls_equal=True, maintain_order="left"
+    ).drop(keys.values())
