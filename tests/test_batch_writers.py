@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -31,3 +32,14 @@ def test_an_error_in_a_background_write_is_raised_in_the_caller(tmp_path: Path) 
     with pytest.raises(InputError, match="more than 1,048,575 rows do not fit an Excel sheet"):
         writer.close()
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_failure_in_the_caller_stops_the_writer_thread(tmp_path: Path) -> None:
+    """The run's own error is the one raised; the write in flight finishes and its thread ends."""
+    with (
+        pytest.raises(RuntimeError, match="the next chunk failed"),
+        OverlappedWriter(Writer(tmp_path / "out.parquet")) as writer,
+    ):
+        writer.write(pl.DataFrame({"row": range(1000)}))
+        raise RuntimeError("the next chunk failed")
+    assert not [t for t in threading.enumerate() if t.name.startswith("tariffstack-writer")]

@@ -283,25 +283,25 @@ def run_file(
             results = dask_results(source, mapping, options, dask, chunk_rows, store_dir)
         else:
             results = local_results(source, mapping, engine or Engine(), options, chunk_rows)
-        writer = OverlappedWriter(Writer(Path(dst), out_format))
-        duplicates = _Duplicates()
-        partials: list[pl.DataFrame] = []
-        offset = 0
-        if on_progress:
-            on_progress(0, source.rows)
-        for chunk, frame, line_frame in results:
-            frame = frame.with_columns(row=pl.col("local_row").cast(pl.Int64) + offset + 1)
-            keys = chunk.select(key=_key(mapping, chunk)).with_columns(row=frame["row"])
-            frame = frame.with_columns(duplicate_of=duplicates.flag(keys))
-            _accumulate(summary, frame)
-            if refunds is not None:
-                partials.append(_entry_partials(frame))
-            rows = shape_rows(frame, chunk)
-            writer.write(_with_lines(rows, line_frame, offset) if line_frame is not None else rows)
-            offset += chunk.height
+        with OverlappedWriter(Writer(Path(dst), out_format)) as writer:
+            duplicates = _Duplicates()
+            partials: list[pl.DataFrame] = []
+            offset = 0
             if on_progress:
-                on_progress(offset, source.rows)
-        writer.close(empty_schema=_empty_schema(source, lines))
+                on_progress(0, source.rows)
+            for chunk, frame, line_frame in results:
+                frame = frame.with_columns(row=pl.col("local_row").cast(pl.Int64) + offset + 1)
+                keys = chunk.select(key=_key(mapping, chunk)).with_columns(row=frame["row"])
+                frame = frame.with_columns(duplicate_of=duplicates.flag(keys))
+                _accumulate(summary, frame)
+                if refunds is not None:
+                    partials.append(_entry_partials(frame))
+                rows = shape_rows(frame, chunk)
+                writer.write(_with_lines(rows, line_frame, offset) if line_frame is not None else rows)
+                offset += chunk.height
+                if on_progress:
+                    on_progress(offset, source.rows)
+            writer.close(empty_schema=_empty_schema(source, lines))
         if refunds is not None:
             from tariffstack.batch.report import write_refund_report
 

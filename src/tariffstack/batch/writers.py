@@ -115,3 +115,15 @@ class OverlappedWriter:
             self.writer.close(empty_schema=empty_schema)
         finally:
             self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> OverlappedWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        """After :meth:`close`, nothing to do; when the caller failed before it, the write in flight
+        is let finish (its own error, if any, is not the one to report) and the thread stops."""
+        if exc_type is not None:
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                pending.exception()
+        self._pool.shutdown(wait=True)
