@@ -66,3 +66,40 @@ def test_column_check_digit_equals_the_formula_on_random_numbers() -> None:
     ]
     got = pl.DataFrame({"e": numbers}).select(c=check_digit_expr(pl.col("e")))["c"].to_list()
     assert got == [_check_digit_by_hand(n) for n in numbers]
+
+
+def test_repeated_fields_per_distinct_value_equal_the_row_by_row_result(monkeypatch) -> None:
+    """Above ``STAGE_MIN_ROWS`` rows, codes, countries, flags and line numbers are read once per
+    distinct text and joined back, and messages are made on the rows with an error only: the
+    frame must equal the one pass over every row, errors (field, value, reason) and nulls included."""
+    from tariffstack.batch import normalize as module
+    from tariffstack.io.distinct import STAGE_MIN_ROWS
+
+    variants = {
+        "Entry No": ["B76-1234567-1", "b76 1234567 1", "B76-1234567-2", "", None, "XX"],
+        "Line No": ["1", " 2", "", None, "0003"],
+        "HTS Number": ["0101.21.0010", "7208.51.0030 ", "8703230190.0", "", None, "abc"],
+        "COO": ["CA", "Canada", " ca", "Narnia", "", None, "US"],
+        "Entry Date": ["2025-05-01", "08/01/2025 13:05", "not a date", None, "20260301"],
+        "Entered Value": ["$10,000.00", "12abc", "(5.00)", "1.234,56", "", None, "99"],
+        "SPI": ["S", "s+", "", None, "A"],
+        "Donation": ["yes", "N", "maybe", "", None],
+    }
+    n = STAGE_MIN_ROWS + 5_000
+    chunk = pl.DataFrame(
+        {
+            name: [values[(i * (7 + k)) % len(values)] for i in range(n)]
+            for k, (name, values) in enumerate(variants.items())
+        },
+        schema=dict.fromkeys(variants, pl.String),
+    )
+    mapping = map_headers(chunk.columns)
+    staged = normalize(chunk, mapping)
+    monkeypatch.setattr(module, "STAGE_MIN_ROWS", 10**12)
+    direct = normalize(chunk, mapping)
+    assert staged.equals(direct)
+    errors = staged["norm_error"].drop_nulls()
+    assert errors.len() > n // 2  # the frame exercises the error path, not only good rows
+    fields = set(errors.str.split(":").list.first().to_list())
+    assert {"entry_number", "origin", "entry_date", "value", "donation"} <= fields
+    assert "origin: 'Narnia' is neither an ISO 3166 alpha-2 code nor a country name" in errors.to_list()

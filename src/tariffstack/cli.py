@@ -454,6 +454,9 @@ def batch(
         str | None, typer.Option("--as-of", help="Date for refund routes (default today)")
     ] = None,
     dask: Annotated[str | None, typer.Option("--dask", help="Scheduler address, or local:N")] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Chunks computed at once here (not with --dask)")
+    ] = 2,
     data: DataOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -471,6 +474,7 @@ def batch(
         dask,
         Settings.from_env(data, store),
         err,
+        workers=workers,
     )
     if code:
         raise typer.Exit(code=code)

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from tariffstack.batch.headers import HeaderError
 from tariffstack.batch.readers import InputError
-from tariffstack.batch.run import BatchSummary, run_file
+from tariffstack.batch.run import LOCAL_WORKERS, BatchSummary, run_file
 from tariffstack.engine.money import cents_to_str
 from tariffstack.settings import Settings
 
@@ -68,6 +68,7 @@ def run_batch_command(
     dask: str | None,
     settings: Settings,
     err: Console,
+    workers: int = LOCAL_WORKERS,
 ) -> int:
     """Run and report; 2 for a file that cannot be read as a whole (the message says why)."""
     from tariffstack.api import Engine
@@ -103,6 +104,7 @@ def run_batch_command(
                 as_of=day,
                 refunds=refunds,
                 dask=dask,
+                workers=workers,
             )
     except (InputError, HeaderError) as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)

@@ -22,6 +22,7 @@ from tariffstack.batch.refund_rules import RefundRules, refund_rules
 from tariffstack.batch.refunds import interest_columns, route_columns
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.explain import error_messages
+from tariffstack.io.distinct import per_distinct
 
 MONEY_COLUMNS = (
     "total_duty",
@@ -67,6 +68,26 @@ def _ch99(engine: Engine, ev: Evaluation) -> pl.DataFrame:
     return ev.lines.join(provisions, on="pid").sort("line_id", "reporting_order", "heading_rank")
 
 
+def _headings(engine: Engine, ch99: pl.DataFrame) -> pl.DataFrame:
+    """``line_id``, ``headings``: the reported duty and exemption headings of each line, in CBP order,
+    joined by "; ".
+
+    A file has a few hundred distinct heading lists, so the text is made once per distinct list
+    of provisions (a string join in a group-by per line took 0.34 s a 500,000-row chunk; grouping
+    the integer ids and joining per distinct list, 0.05 s). Within a group the rows keep their
+    order, which ``ch99`` has sorted in CBP order."""
+    provisions = engine.compiled.provisions
+    reported = ch99.filter(pl.col("reported") & pl.col("kind").is_in(["duty", "exemption"]))
+    per_line = reported.group_by("line_id").agg(pids=pl.col("pid"))
+    text = (
+        pl.col("pids")
+        .list.eval(pl.element().replace_strict(provisions["pid"], provisions["heading"]))
+        .list.join("; ")
+        .alias("headings")
+    )
+    return per_line.select("line_id").hstack(per_distinct(per_line, ["pids"], [text]))
+
+
 def _with_references(engine: Engine, ch99: pl.DataFrame) -> pl.DataFrame:
     rates = engine.compiled.rates.select("rate_idx", "ref_instrument", "ref_citation", "ref_url")
     return ch99.join(rates, on="rate_idx", how="left", maintain_order="left")
@@ -105,11 +126,7 @@ def compute_chunk(
     norm = normalize(chunk, mapping).with_row_index("local_row")
     ev = evaluate_raw(engine, engine_frame(norm.drop("local_row", "norm_error")))
     ch99 = _ch99(engine, ev)
-    headings = (
-        ch99.filter(pl.col("reported") & pl.col("kind").is_in(["duty", "exemption"]))
-        .group_by("line_id")  # joined back by line_id; within a group the rows keep CBP order
-        .agg(headings=pl.col("heading").str.join("; "))
-    )
+    headings = _headings(engine, ch99)
     messages = error_messages(ev, engine.store).select("line_id", engine_error="message")
     summary = (
         ev.summary.select(
@@ -130,7 +147,10 @@ def compute_chunk(
         .rename({"line_id": "local_row"})
         .with_columns(pl.col("local_row").cast(pl.UInt32))
     )
-    frame = norm.join(summary, on="local_row", how="left", maintain_order="left").sort("local_row")
+    # One summary row per input row (line_id = the row's index), so sorted it lines up with ``norm``:
+    # a sort of the summary and a side-by-side stack, where a join on the row would hash and then
+    # gather every column of both (0.4 s a 500,000-row chunk). ``hstack`` refuses unequal heights.
+    frame = norm.hstack(summary.sort("local_row").drop("local_row"))
     failed = pl.col("norm_error").is_not_null() | pl.col("engine_error").is_not_null()
     error = pl.coalesce("norm_error", "engine_error")
     frame = frame.with_columns(

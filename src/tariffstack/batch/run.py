@@ -20,11 +20,13 @@ import polars as pl
 from tariffstack.api import Engine
 from tariffstack.batch.compute import MONEY_COLUMNS, Options, compute_chunk, money
 from tariffstack.batch.headers import Mapping, map_headers
+from tariffstack.batch.parallel import ordered_map
 from tariffstack.batch.readers import EXTRA, Source, open_source
 from tariffstack.batch.writers import OverlappedWriter, Writer
 from tariffstack.hts.codes import dotted_expr
 
 CHUNK_ROWS = 500_000
+LOCAL_WORKERS = 2  # chunks computed at once on one machine (see :mod:`tariffstack.batch.parallel`)
 RESULT_COLUMNS = (
     "row",
     "status",
@@ -242,11 +244,15 @@ ChunkResults = Iterator[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]]
 
 
 def local_results(
-    source: Source, mapping: Mapping, engine: Engine, options: Options, chunk_rows: int
+    source: Source, mapping: Mapping, engine: Engine, options: Options, chunk_rows: int, workers: int
 ) -> ChunkResults:
-    for chunk in source.chunks(chunk_rows):
-        frame, lines = compute_chunk(chunk, mapping, engine, options)
-        yield chunk, frame, lines
+    """Each chunk through :func:`compute_chunk`, ``workers`` chunks at a time, in input order."""
+    _ = engine.compiled, engine.store.mfn_indexed, engine.store.revisions  # loaded before the threads start
+
+    def compute(chunk: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+        return (chunk, *compute_chunk(chunk, mapping, engine, options))
+
+    return ordered_map(compute, source.chunks(chunk_rows), workers)
 
 
 def run_file(
@@ -263,6 +269,7 @@ def run_file(
     refunds: Path | None = None,
     dask: str | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    workers: int = LOCAL_WORKERS,
 ) -> BatchSummary:
     """Compute every row of ``src`` into ``dst`` (format from its extension, or ``out_format``).
 
@@ -282,7 +289,7 @@ def run_file(
             store_dir = str(engine.settings.store_dir) if engine is not None else None
             results = dask_results(source, mapping, options, dask, chunk_rows, store_dir)
         else:
-            results = local_results(source, mapping, engine or Engine(), options, chunk_rows)
+            results = local_results(source, mapping, engine or Engine(), options, chunk_rows, workers)
         with OverlappedWriter(Writer(Path(dst), out_format)) as writer:
             duplicates = _Duplicates()
             partials: list[pl.DataFrame] = []

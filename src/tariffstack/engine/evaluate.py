@@ -201,12 +201,23 @@ class Evaluation:
 
 def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, lines_out: pl.DataFrame) -> pl.DataFrame:
     customs = ~pl.col("is_deposit")
-    totals = lines_out.group_by("line_id").agg(
-        ch99_cents=pl.col("amount_cents").filter(customs).sum(),
-        deposit_cents=pl.col("amount_cents").filter(pl.col("is_deposit")).sum(),
-        void_cents=pl.col("amount_cents").filter(pl.col("void") & customs).sum(),
-        remitted_cents=pl.col("amount_cents").filter(pl.col("remit_rule_idx").is_not_null() & customs).sum(),
-        prohibited=pl.col("prohibited").any(),
+    amount = pl.col("amount_cents")
+    # Each part is a column of the amount where it counts (0 elsewhere), then a plain sum per line:
+    # the group-by's fast sum, where a filter inside each group took several times longer.
+    parts = {
+        "ch99_cents": customs,
+        "deposit_cents": pl.col("is_deposit"),
+        "void_cents": pl.col("void") & customs,
+        "remitted_cents": pl.col("remit_rule_idx").is_not_null() & customs,
+    }
+    totals = (
+        lines_out.select(
+            "line_id",
+            "prohibited",
+            *(pl.when(where).then(amount).otherwise(0).alias(name) for name, where in parts.items()),
+        )
+        .group_by("line_id")
+        .agg(*(pl.col(name).sum() for name in parts), pl.col("prohibited").any())
     )
     adcvd = (
         ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0))

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
+STAGE_MIN_ROWS = 20_000  # below this, one pass over the lines costs less than the distinct values' join
+
 
 def per_distinct(frame: pl.DataFrame, roots: Sequence[str], *stages: Sequence[pl.Expr]) -> pl.DataFrame:
     """The outputs of the last of ``stages``, one row per row of ``frame`` in its order, each

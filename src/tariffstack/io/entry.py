@@ -21,7 +21,7 @@ import polars as pl
 from tariffstack.engine.money import MAX_VALUE_CENTS
 from tariffstack.hts.codes import normalize_hts_expr
 from tariffstack.hts.rates import UNIT_SYNONYMS
-from tariffstack.io.distinct import per_distinct
+from tariffstack.io.distinct import STAGE_MIN_ROWS, per_distinct
 from tariffstack.io.raw import ROW_ERROR, raw_from_objects
 from tariffstack.law.vocabulary import (
     BOOL_FIELDS,
@@ -470,7 +470,6 @@ def _unknown_fields(columns: list[str]) -> pl.Expr:
 REPEATED_FIELDS = frozenset(
     {"hts", "origin", "entry_date", "spi", "unit", "unit2", "importing_country", *ENUM_FIELDS, *BOOL_FIELDS}
 )
-STAGE_MIN_ROWS = 20_000  # below this, one pass over the lines costs less than the distinct values' join
 
 
 def _typed(frame: pl.DataFrame, exprs: list[pl.Expr], flagged: pl.Expr) -> pl.DataFrame:
