@@ -22,6 +22,7 @@ from tariffstack.batch.refund_rules import RefundRules, refund_rules
 from tariffstack.batch.refunds import interest_columns, route_columns
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.explain import error_messages
+from tariffstack.engine.rows import left_join_lines
 from tariffstack.io.distinct import per_distinct
 
 MONEY_COLUMNS = (
@@ -128,29 +129,24 @@ def compute_chunk(
     ch99 = _ch99(engine, ev)
     headings = _headings(engine, ch99)
     messages = error_messages(ev, engine.store).select("line_id", engine_error="message")
-    summary = (
-        ev.summary.select(
-            "line_id",
-            "hts10",
-            "entry_ts",
-            "total_cents",
-            "owed_cents",
-            "additional_cents",
-            "void_cents",
-            "remitted_cents",
-            "adcvd_cents",
-            "prohibited",
-        )
-        .join(messages, on="line_id", how="left")
-        .join(headings, on="line_id", how="left")
-        .join(_ieepa(ch99, rules), on="line_id", how="left")
-        .rename({"line_id": "local_row"})
-        .with_columns(pl.col("local_row").cast(pl.UInt32))
-    )
     # One summary row per input row (line_id = the row's index), so sorted it lines up with ``norm``:
     # a sort of the summary and a side-by-side stack, where a join on the row would hash and then
     # gather every column of both (0.4 s a 500,000-row chunk). ``hstack`` refuses unequal heights.
-    frame = norm.hstack(summary.sort("local_row").drop("local_row"))
+    summary = ev.summary.select(
+        "line_id",
+        "hts10",
+        "entry_ts",
+        "total_cents",
+        "owed_cents",
+        "additional_cents",
+        "void_cents",
+        "remitted_cents",
+        "adcvd_cents",
+        "prohibited",
+    ).sort("line_id")
+    for per_line in (messages, headings, _ieepa(ch99, rules)):
+        summary = left_join_lines(summary, per_line)
+    frame = norm.hstack(summary.drop("line_id"))
     failed = pl.col("norm_error").is_not_null() | pl.col("engine_error").is_not_null()
     error = pl.coalesce("norm_error", "engine_error")
     frame = frame.with_columns(

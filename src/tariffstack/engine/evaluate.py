@@ -26,6 +26,7 @@ from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
 from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents
+from tariffstack.engine.rows import left_join_lines
 from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
 from tariffstack.engine.stack import (
     apply_exceptions,
@@ -227,37 +228,35 @@ def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, lines_out: pl.DataFrame) ->
     computed = pl.col("error").is_null() & pl.col("mfn_error").is_null()
     total = pl.col("mfn_cents") + pl.col("ch99_cents").fill_null(0)  # null when customs duty is not known
     refundable = pl.col("void_cents").fill_null(0) + pl.col("remitted_cents").fill_null(0)
-    return (
-        lines.select(
-            "line_id",
-            "error",
-            "value_cents",
-            "ad_rate_ppm",
-            "cvd_rate_ppm",
-            "hts10",
-            "entry_ts",
-            "origin",
-            "importing_country",
-        )
-        .join(mfn.select("line_id", "mfn_error", "mfn_cents"), on="line_id", how="left")
-        .join(totals, on="line_id", how="left")
-        .select(
-            "line_id",
-            "error",
-            "mfn_error",
-            "value_cents",
-            "hts10",
-            "entry_ts",
-            "origin",
-            "importing_country",
-            total_cents=pl.when(computed).then(total),
-            owed_cents=pl.when(computed).then(total - refundable),
-            additional_cents=pl.when(computed).then(pl.col("ch99_cents").fill_null(0)),
-            void_cents=pl.when(computed).then(pl.col("void_cents").fill_null(0)),
-            remitted_cents=pl.when(computed).then(pl.col("remitted_cents").fill_null(0)),
-            adcvd_cents=pl.when(computed).then(adcvd),
-            prohibited=pl.col("prohibited").fill_null(False),
-        )
+    facts = lines.select(
+        "line_id",
+        "error",
+        "value_cents",
+        "ad_rate_ppm",
+        "cvd_rate_ppm",
+        "hts10",
+        "entry_ts",
+        "origin",
+        "importing_country",
+    )
+    return left_join_lines(
+        left_join_lines(facts, mfn.select("line_id", "mfn_error", "mfn_cents")), totals
+    ).select(
+        "line_id",
+        "error",
+        "mfn_error",
+        "value_cents",
+        "hts10",
+        "entry_ts",
+        "origin",
+        "importing_country",
+        total_cents=pl.when(computed).then(total),
+        owed_cents=pl.when(computed).then(total - refundable),
+        additional_cents=pl.when(computed).then(pl.col("ch99_cents").fill_null(0)),
+        void_cents=pl.when(computed).then(pl.col("void_cents").fill_null(0)),
+        remitted_cents=pl.when(computed).then(pl.col("remitted_cents").fill_null(0)),
+        adcvd_cents=pl.when(computed).then(adcvd),
+        prohibited=pl.col("prohibited").fill_null(False),
     )
 
 

@@ -1,0 +1,53 @@
+"""Per-line columns put beside the lines by position give what the left join gives, and refuse what a
+join would resolve silently (an id twice, an id that is no line's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import polars as pl
+import pytest
+
+from tariffstack.engine.rows import consecutive_start, left_join_lines
+
+
+def _lines(ids: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"line_id": ids, "value": [i * 10 for i in ids]}, schema={"line_id": pl.Int64, "value": pl.Int64}
+    )
+
+
+def _per_line(ids: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"line_id": ids, "msg": [f"m{i}" for i in ids], "when": [dt.datetime(2025, 3, 4, 0, 1)] * len(ids)},
+        schema={"line_id": pl.Int64, "msg": pl.String, "when": pl.Datetime("us")},
+    )
+
+
+@pytest.mark.parametrize("first", [0, 500_000])
+def test_by_position_equals_the_left_join(first: int) -> None:
+    rng = random.Random(first)
+    ids = list(range(first, first + 5_000))
+    some = rng.sample(ids, 3_100)  # in no order, a line with no row gets nulls
+    lines, per_line = _lines(ids), _per_line(some)
+    expected = lines.join(per_line, on="line_id", how="left", maintain_order="left")
+    assert consecutive_start(lines["line_id"]) == first
+    assert left_join_lines(lines, per_line).equals(expected)
+    assert left_join_lines(lines, per_line.head(0)).equals(expected.with_columns(msg=None, when=None))
+
+
+def test_lines_not_numbered_in_order_take_the_join() -> None:
+    lines, per_line = _lines([4, 2, 9, 3]), _per_line([9, 4])
+    assert consecutive_start(lines["line_id"]) is None
+    assert left_join_lines(lines, per_line)["msg"].to_list() == ["m4", None, "m9", None]
+
+
+def test_an_id_twice_or_outside_the_lines_is_refused() -> None:
+    lines = _lines(list(range(10)))
+    with pytest.raises(ValueError, match="has an id twice"):
+        left_join_lines(lines, _per_line([1, 1, 2]))
+    with pytest.raises(ValueError, match="not one of the lines'"):
+        left_join_lines(lines, _per_line([3, 10]))
+    with pytest.raises(ValueError, match="not one of the lines'"):
+        left_join_lines(lines, _per_line([-1]))
