@@ -1,5 +1,6 @@
-"""Benchmark: ``tariffstack batch`` on synthetic entry-line files (Parquet → Parquet, CSV → Parquet,
-and the same Parquet run on a local Dask cluster), with wall time, lines/s and peak RSS.
+"""Benchmark: ``tariffstack batch`` on synthetic entry-line files (Parquet → Parquet with the default
+workers and with one, CSV → Parquet, and the same Parquet run on a local Dask cluster), with wall
+time, lines/s and peak RSS.
 
 Each case runs with the allocator setting ``tariffstack batch`` makes (``tariffstack.main``).
 
@@ -32,6 +33,7 @@ import polars as pl
 
 from tariffstack.api import Engine
 from tariffstack.batch.entry_numbers import check_digit_expr
+from tariffstack.batch.run import LOCAL_WORKERS
 from tariffstack.main import prepare
 
 START = date(2025, 1, 1)
@@ -82,12 +84,12 @@ def synthetic(engine: Engine, n: int, seed: int = 20261202) -> pl.DataFrame:
     )
 
 
-def run_case(src: str, dst: str, dask: str | None) -> dict:
+def run_case(src: str, dst: str, dask: str | None, workers: int) -> dict:
     """One run in this process (the parent starts a process per case)."""
     from tariffstack.batch import run_file
 
     started = time.perf_counter()
-    summary = run_file(Path(src), Path(dst), engine=Engine(), dask=dask)
+    summary = run_file(Path(src), Path(dst), engine=Engine(), dask=dask, workers=workers)
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 2),
@@ -106,11 +108,11 @@ def main() -> None:
     parser.add_argument("--csv-lines", type=int, default=1_000_000)
     parser.add_argument("--dask", default="local:2")
     parser.add_argument("--workdir", default=None)
-    parser.add_argument("--case", nargs=3, metavar=("SRC", "DST", "DASK"), help=argparse.SUPPRESS)
+    parser.add_argument("--case", nargs=4, metavar=("SRC", "DST", "DASK", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
-        src, dst, dask = args.case
-        print(json.dumps(run_case(src, dst, None if dask == "-" else dask)))
+        src, dst, dask, workers = args.case
+        print(json.dumps(run_case(src, dst, None if dask == "-" else dask, int(workers))))
         return
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench-batch-"))
     engine = Engine()
@@ -120,14 +122,15 @@ def main() -> None:
     if not csv.exists():
         synthetic(engine, args.csv_lines).write_csv(csv)
     cases = [
-        ("parquet -> parquet", parquet, work / "out_pq.parquet", "-"),
-        ("csv -> parquet", csv, work / "out_csv.parquet", "-"),
-        (f"parquet -> parquet, dask {args.dask}", parquet, work / "out_dask.parquet", args.dask),
+        ("parquet -> parquet", parquet, work / "out_pq.parquet", "-", LOCAL_WORKERS),
+        ("parquet -> parquet, 1 worker", parquet, work / "out_pq1.parquet", "-", 1),
+        ("csv -> parquet", csv, work / "out_csv.parquet", "-", LOCAL_WORKERS),
+        (f"parquet -> parquet, dask {args.dask}", parquet, work / "out_dask.parquet", args.dask, 1),
     ]
     env = dict(os.environ)
     prepare(["tariffstack", "batch"], env)  # the allocator setting `tariffstack batch` makes
-    for name, src, dst, dask in cases:
-        cmd = [sys.executable, __file__, "--case", str(src), str(dst), dask]
+    for name, src, dst, dask, workers in cases:
+        cmd = [sys.executable, __file__, "--case", str(src), str(dst), dask, str(workers)]
         result = json.loads(
             subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout.splitlines()[-1]
         )

@@ -25,35 +25,82 @@ LETTER_VALUES = {
 }
 DOUBLED = {str(d): (2 * d) % 10 + (2 * d) // 10 for d in range(10)}  # digit sum of 2d
 _SHAPE = r"^[A-Z0-9]{3}[0-9]{8}$"
-_FILER_VALUES = {**{c: int(v) for c, v in LETTER_VALUES.items()}, **{str(d): d for d in range(10)}}
-_FILER_DOUBLED = {c: DOUBLED[str(v)] for c, v in _FILER_VALUES.items()}
 
 
 def check_digit_expr(compact: pl.Expr) -> pl.Expr:
     """The check digit (0-9) of an 11-character compact entry number (its first ten characters).
 
-    The filer code's three characters are looked up (letter or digit → its value, doubled at the
-    2nd); the seven digits after it are read as one integer and taken apart by arithmetic, which
-    is several times cheaper over a column than seven one-character slices.
-    """
+    One expression, for a few values; over a large column materialise :func:`filer_number` and
+    :func:`serial_number` first and call :func:`check_digit_of` on them (each is read ten times)."""
+    return check_digit_of(filer_number(compact), serial_number(compact))
+
+
+def filer_number(compact: pl.Expr) -> pl.Expr:
+    """The 3-character filer code read as one base-36 number (``0``-``9`` → 0-9, ``A``-``Z`` → 10-35);
+    null when it is not three letters or digits (the shape check then refuses the number)."""
+    return compact.str.slice(0, 3).str.to_integer(base=36, strict=False)
+
+
+def serial_number(compact: pl.Expr) -> pl.Expr:
+    """The seven digits after the filer code, as one integer."""
+    return compact.str.slice(3, 7).cast(pl.Int64, strict=False)
+
+
+def check_digit_of(filer: pl.Expr, serial: pl.Expr) -> pl.Expr:
+    """The check digit from :func:`filer_number` and :func:`serial_number`, by integer arithmetic
+    over the column (several times cheaper than per-character slices and look-ups): each filer
+    character taken apart from the base-36 number and mapped to its value (A-I = 1-9, J-R = 1-9,
+    S-Z = 2-9), each serial digit taken apart from the integer."""
     total = pl.lit(0, dtype=pl.Int64)
     for position in range(3):
-        values = _FILER_DOUBLED if position % 2 == 1 else _FILER_VALUES
-        char = compact.str.slice(position, 1)
-        total = total + char.replace_strict(values, default=None, return_dtype=pl.Int64)
-    serial = compact.str.slice(3, 7).cast(pl.Int64, strict=False)
+        char = filer // 36 ** (2 - position) % 36
+        letter = char - 10
+        value = (
+            pl.when(char < 10)
+            .then(char)
+            .when(letter < 9)
+            .then(letter + 1)
+            .when(letter < 18)
+            .then(letter - 8)
+            .otherwise(letter - 16)
+        )
+        total = total + (_doubled(value) if position % 2 == 1 else value)
     for position in range(3, 10):
         digit = serial // 10 ** (9 - position) % 10
-        if position % 2 == 1:  # 2nd, 4th, ... (1-based even positions): the digit sum of 2d
-            digit = 2 * digit - 9 * (digit >= 5).cast(pl.Int64)
-        total = total + digit
+        total = total + (_doubled(digit) if position % 2 == 1 else digit)
     return ((10 - total % 10) % 10).cast(pl.Int32)
+
+
+def _doubled(digit: pl.Expr) -> pl.Expr:
+    """The digit sum of 2d for a digit d (2nd, 4th, ... positions, 1-based): 2d, less 9 from d = 5."""
+    return 2 * digit - 9 * (digit >= 5).cast(pl.Int64)
+
+
+def compact_chars(column: pl.Expr) -> pl.Expr:
+    """Upper case, spaces and hyphens dropped (possibly empty: see :func:`compact_text`)."""
+    return without_spaces(upper_without_hyphens(column))
+
+
+def upper_without_hyphens(column: pl.Expr) -> pl.Expr:
+    """Upper case, hyphens dropped (a literal replace: several times cheaper than a regex)."""
+    return column.cast(pl.String).str.to_uppercase().str.replace_all("-", "", literal=True)
+
+
+def without_spaces(text: pl.Expr) -> pl.Expr:
+    """Whitespace dropped. The regex runs only on the values that have some (Polars evaluates a
+    ``then`` on the rows its condition selects), which entry numbers seldom do; over a
+    materialised column (``text`` is read three times)."""
+    return pl.when(text.str.contains(r"\s")).then(text.str.replace_all(r"\s", "")).otherwise(text)
+
+
+def non_empty(text: pl.Expr) -> pl.Expr:
+    """Empty → null. Over a materialised column: ``text`` is read twice here (test and value)."""
+    return pl.when(text.str.len_chars() > 0).then(text)
 
 
 def compact_text(column: pl.Expr) -> pl.Expr:
     """Upper case, spaces and hyphens dropped; empty → null (materialise it once, then check it)."""
-    text = column.cast(pl.String).str.to_uppercase().str.replace_all(r"[\s\-]", "")
-    return pl.when(text.str.len_chars() > 0).then(text)
+    return non_empty(compact_chars(column))
 
 
 def check_entry_numbers(compact: pl.Expr, expected: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 import polars as pl
 import pycountry
 
-from tariffstack.batch.entry_numbers import check_digit_expr, check_entry_numbers, compact_text
+from tariffstack.batch.entry_numbers import (
+    check_digit_of,
+    check_entry_numbers,
+    filer_number,
+    non_empty,
+    serial_number,
+    upper_without_hyphens,
+    without_spaces,
+)
 from tariffstack.batch.headers import Mapping
 from tariffstack.batch.readers import EXTRA
 from tariffstack.io.distinct import STAGE_MIN_ROWS, per_distinct
@@ -113,9 +121,23 @@ def amount_text(expr: pl.Expr, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
 
 
 def bare_amount(expr: pl.Expr) -> pl.Expr:
-    """The amount text with currency signs, codes and spaces dropped and ``(x)`` read as ``-x``."""
-    bare = _text(expr).str.replace_all(r"(?i)US\$|CA\$|C\$|\$|\bUSD\b|\bCAD\b|\bUS\b|[\s\u00a0]", "")
-    # The regex only where it can match: Polars then runs it on those rows alone (20 → 1 ms a 500k chunk).
+    """The amount text with currency signs, codes and spaces dropped and ``(x)`` read as ``-x``
+    (one expression; over a large column :func:`_staged` materialises each step once)."""
+    return in_parentheses_negative(unmarked(_text(expr)))
+
+
+_MARKS = r"(?i)US\$|CA\$|C\$|\$|\bUSD\b|\bCAD\b|\bUS\b|[\s\u00a0]"
+
+
+def unmarked(text: pl.Expr) -> pl.Expr:
+    """Currency signs, codes and spaces dropped. The regex runs only on the values with a character
+    other than digits and ``.,()-`` (Polars evaluates a ``then`` on the rows its condition selects):
+    plain amounts, most of a file, skip it. ``text`` is read three times: give a column."""
+    return pl.when(text.str.contains(r"[^0-9.,()\-]")).then(text.str.replace_all(_MARKS, "")).otherwise(text)
+
+
+def in_parentheses_negative(bare: pl.Expr) -> pl.Expr:
+    """``(12.00)`` → ``-12.00``; the regex only on the values that start with a parenthesis."""
     return pl.when(bare.str.starts_with("(")).then(bare.str.replace(r"^\((.*)\)$", "-$1")).otherwise(bare)
 
 
@@ -324,8 +346,11 @@ def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
         out, err = check_entry_numbers(compact, expected)
         outputs = [out.alias(STAGED + "entry_number"), err.alias(STAGED + "entry_number:error")]
         stages = (
-            [compact_text(pl.col(source)).alias("__compact")],
-            [check_digit_expr(compact).alias("__check")],
+            [upper_without_hyphens(pl.col(source)).alias("__upper")],  # each stage computed once,
+            [without_spaces(pl.col("__upper")).alias("__chars")],  # then read by the next
+            [non_empty(pl.col("__chars")).alias("__compact")],
+            [filer_number(compact).alias("__filer"), serial_number(compact).alias("__serial")],
+            [check_digit_of(pl.col("__filer"), pl.col("__serial")).alias("__check")],
             outputs,
         )
         chunk = chunk.hstack(per_distinct(chunk, [source], *stages))
@@ -341,7 +366,14 @@ def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     )
     amounts = [source for source in amounts if chunk.schema[source] == pl.String]
     if amounts:
-        chunk = chunk.with_columns(bare_amount(pl.col(s)).alias(_bare(s)) for s in amounts)
+        # Each step materialised once, then read by the next (see :func:`bare_amount`).
+        chunk = chunk.with_columns(_text(pl.col(s)).alias(_bare(s) + ":text") for s in amounts)
+        chunk = chunk.with_columns(
+            unmarked(pl.col(_bare(s) + ":text")).alias(_bare(s) + ":unmarked") for s in amounts
+        )
+        chunk = chunk.with_columns(
+            in_parentheses_negative(pl.col(_bare(s) + ":unmarked")).alias(_bare(s)) for s in amounts
+        )
         chunk = chunk.with_columns(
             expr
             for s in amounts
