@@ -73,12 +73,14 @@ def test_passthrough_ids_come_back(engine: Engine) -> None:
     assert (result["entry_number"], result["line_number"]) == ("ABC-1234567-8", 3)
 
 
+@pytest.mark.parametrize("with_importing_country", [True, False])
 def test_large_frames_read_repeated_fields_once_per_distinct_value_with_the_same_results(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, with_importing_country: bool
 ) -> None:
     """Above ``STAGE_MIN_ROWS`` lines, what is read from repeated fields (code, date, origin, claim,
     units) is computed per distinct value and joined back; every typed value and every message
-    must be what the line-by-line pass gives, including nulls and bad values."""
+    must be what the line-by-line pass gives, including nulls and bad values. Without any
+    ``importing_country`` the field is a column of nulls, carried along rather than keyed."""
 
     from tariffstack.io import entry
     from tariffstack.io.raw import raw_from_objects
@@ -101,8 +103,11 @@ def test_large_frames_read_repeated_fields_once_per_distinct_value_with_the_same
         {k: v for k, v in GOOD.items() if k != "hts"},
         {k: v for k, v in GOOD.items() if k != "entry_date"},
     ]
+    if not with_importing_country:
+        variants[11] = {**GOOD, "spi": "S", "origin": "US"}
     rows = [variants[(i * 7919) % len(variants)] for i in range(entry.STAGE_MIN_ROWS + 5_000)]
     raw = raw_from_objects(rows)
+    assert ("importing_country" in raw.columns) == with_importing_country
     staged, _ = entry.validate_frame(raw)
     monkeypatch.setattr(entry, "STAGE_MIN_ROWS", 10**12)
     direct, _ = entry.validate_frame(raw)

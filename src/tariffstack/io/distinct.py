@@ -16,13 +16,18 @@ import polars as pl
 STAGE_MIN_ROWS = 20_000  # below this, one pass over the lines costs less than the distinct values' join
 
 
-def per_distinct(frame: pl.DataFrame, roots: Sequence[str], *stages: Sequence[pl.Expr]) -> pl.DataFrame:
+def per_distinct(
+    frame: pl.DataFrame, roots: Sequence[str], *stages: Sequence[pl.Expr], carried: Sequence[str] = ()
+) -> pl.DataFrame:
     """The outputs of the last of ``stages``, one row per row of ``frame`` in its order, each
     computed once per distinct combination of the ``roots`` columns; nulls are values like any
     other. Each stage reads the roots and the columns of the stages before it (so a value that
-    later expressions read many times is materialised once); the outputs may bear a root's name."""
+    later expressions read many times is materialised once); the outputs may bear a root's name.
+    ``carried`` columns, which the caller knows to hold one value on every row (a field the input
+    does not have), may be read too; they are not keys."""
     keys = {root: f"__distinct_{root}" for root in roots}
-    values = frame.select(roots).unique()
+    carried = [c for c in carried if c not in keys]
+    values = frame.select(*roots, *carried).unique(subset=list(roots))
     for stage in stages[:-1]:
         values = values.with_columns(stage)
     values = values.select(*(pl.col(r).alias(k) for r, k in keys.items()), *stages[-1])
