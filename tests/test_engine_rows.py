@@ -9,6 +9,7 @@ import random
 import polars as pl
 import pytest
 
+from tariffstack.engine import rows
 from tariffstack.engine.rows import consecutive_start, left_join_lines
 
 
@@ -23,6 +24,11 @@ def _per_line(ids: list[int]) -> pl.DataFrame:
         {"line_id": ids, "msg": [f"m{i}" for i in ids], "when": [dt.datetime(2025, 3, 4, 0, 1)] * len(ids)},
         schema={"line_id": pl.Int64, "msg": pl.String, "when": pl.Datetime("us")},
     )
+
+
+@pytest.fixture(autouse=True)
+def _by_position_from_few_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rows, "POSITION_MIN_ROWS", 2)
 
 
 @pytest.mark.parametrize("first", [0, 500_000])
@@ -51,3 +57,10 @@ def test_an_id_twice_or_outside_the_lines_is_refused() -> None:
         left_join_lines(lines, _per_line([3, 10]))
     with pytest.raises(ValueError, match="not one of the lines'"):
         left_join_lines(lines, _per_line([-1]))
+
+
+def test_few_lines_take_the_join_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines, per_line = _lines(list(range(50))), _per_line([7, 3, 40])
+    by_position = left_join_lines(lines, per_line)
+    monkeypatch.setattr(rows, "POSITION_MIN_ROWS", 10**9)
+    assert left_join_lines(lines, per_line).equals(by_position)

@@ -5,12 +5,16 @@ chunk's consecutive range), and many frames hold at most one row per line (the M
 totals, an error message, the headings). Joining such a frame to the lines by ``line_id`` hashes
 both sides; placing its rows at ``line_id - first`` is one scatter of row numbers and one gather
 (a 500,000-line left join: ~37 → ~12 ms). :func:`left_join_lines` does that when the lines are
-numbered consecutively and is the plain join otherwise, with the same result either way.
+numbered consecutively and many, and is the plain join otherwise, with the same result either way.
 """
 
 from __future__ import annotations
 
 import polars as pl
+
+# Below this many lines the join is kept: the checks and the scatter are a few more frame operations,
+# and on a call of a few lines each operation's fixed cost outweighs what it saves.
+POSITION_MIN_ROWS = 20_000
 
 
 def consecutive_start(ids: pl.Series) -> int | None:
@@ -29,9 +33,9 @@ def left_join_lines(lines: pl.DataFrame, per_line: pl.DataFrame, on: str = "line
 
     By position when the lines' ids are consecutive. A ``per_line`` with an id twice or an id that
     is not a line's is a fault of the caller, raised, never resolved by keeping one of the rows."""
-    first = consecutive_start(lines[on])
     if per_line.width == 1:  # nothing to put beside the lines
         return lines
+    first = consecutive_start(lines[on]) if lines.height >= POSITION_MIN_ROWS else None
     if first is None:
         return lines.join(per_line, on=on, how="left", maintain_order="left")
     positions = per_line[on].cast(pl.Int64) - first
