@@ -215,3 +215,34 @@ def test_reconciliation_per_heading(engine: Engine, tmp_path: Path) -> None:
         "rate of another date (a day earlier) (9903.01.10: paid 2500.00, computed 3500.00)",
         None,
     ]
+
+
+def test_refund_columns_per_distinct_combination_equal_the_line_by_line_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above ``STAGE_MIN_ROWS`` lines the routes, deadlines, bases and interest growth are computed
+    once per (owed, liquidation date, entry type, entry day, importer type) and joined back; the
+    interest amount stays per line. Every column must equal the pass over each line."""
+    from tariffstack.batch import refunds
+    from tariffstack.batch.refund_rules import refund_rules
+    from tariffstack.io.distinct import STAGE_MIN_ROWS
+
+    i = pl.col("i")
+    entry_day = pl.lit(dt.date(2025, 3, 4)) + pl.duration(days=i % 400)
+    frame = pl.DataFrame({"i": range(STAGE_MIN_ROWS + 3_000)}).select(
+        ieepa_cents=pl.when(i % 11 == 0).then(0).otherwise(i * 7_919 % 5_000_000).cast(pl.Int64),
+        entry_day=entry_day.cast(pl.Date),
+        liquidation_date=pl.when(i % 3 == 0)
+        .then(None)
+        .otherwise(entry_day + pl.duration(days=i % 500))
+        .cast(pl.Date),
+        entry_type=pl.lit(pl.Series(["01", "08", None, "23"])).gather(i % 4),
+        importer_type=pl.lit(pl.Series(["corporate", "individual", None])).gather(i % 3),
+    )
+    rules = refund_rules()
+    staged = refunds.refund_columns(frame, rules, dt.date(2026, 9, 1), True)
+    monkeypatch.setattr(refunds, "STAGE_MIN_ROWS", 10**12)
+    direct = refunds.refund_columns(frame, rules, dt.date(2026, 9, 1), True)
+    assert staged.equals(direct)
+    assert set(staged["route"].drop_nulls().cast(pl.String)) >= {"cape", "protest", "contested"}
+    assert staged["interest_cents"].drop_nulls().sum() > 0

@@ -19,7 +19,7 @@ from tariffstack.batch.headers import Mapping
 from tariffstack.batch.normalize import engine_frame, normalize
 from tariffstack.batch.reconcile import reconcile
 from tariffstack.batch.refund_rules import RefundRules, refund_rules
-from tariffstack.batch.refunds import interest_columns, route_columns
+from tariffstack.batch.refunds import refund_columns
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.explain import error_messages
 from tariffstack.engine.rows import left_join_lines
@@ -178,8 +178,7 @@ def compute_chunk(
             frame = frame.with_columns(
                 pl.lit(None, dtype=pl.Date if name.endswith("date") else pl.String).alias(name)
             )
-    routes, confidence = route_columns(rules, options.as_of, "liquidation_date" in mapping.fields)
-    frame = frame.with_columns(routes).with_columns(confidence, *interest_columns(rules, options.as_of))
+    frame = refund_columns(frame, rules, options.as_of, "liquidation_date" in mapping.fields)
     frame = reconcile(frame, ch99, mapping, engine)
     ok_rows = frame.filter(pl.col("status") == "ok").select(line_id=pl.col("local_row").cast(pl.Int64))
     if options.lines:

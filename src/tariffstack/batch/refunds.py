@@ -23,6 +23,7 @@ from decimal import Decimal
 import polars as pl
 
 from tariffstack.batch.refund_rules import RefundRules
+from tariffstack.io.distinct import STAGE_MIN_ROWS, per_distinct
 
 ROUTES = pl.Enum(["cape", "protest", "contested", "excluded_from_cape"])
 LIKELY_LIQUIDATED_DAYS = 314  # entries liquidate about 314 days after entry (19 CFR 159.11: one year)
@@ -33,9 +34,39 @@ def _rate(text: str) -> float:
     return float(Decimal(text.rstrip("%")) / 100)
 
 
-def route_columns(rules: RefundRules, as_of: date, has_liquidation: bool) -> tuple[list[pl.Expr], pl.Expr]:
-    """Expressions over ``ieepa_cents``, ``liquidation_date``, ``entry_type``, ``entry_day``; then the
-    route's confidence label (over ``route``, so applied after)."""
+def refund_columns(
+    frame: pl.DataFrame, rules: RefundRules, as_of: date, has_liquidation: bool
+) -> pl.DataFrame:
+    """``frame`` with the route (``route``, ``route_deadline``, ``route_basis``, ``route_confidence``)
+    and the interest estimate (``interest_cents``, ``interest_confidence``) of each line.
+
+    Everything but the interest amount depends on whether IEEPA duty is owed and on the line's
+    dates, entry type and importer type, which a file has few combinations of: on a large frame it
+    is computed once per distinct combination (:func:`~tariffstack.io.distinct.per_distinct`), and
+    only the amount (the duty × the rate's growth, rounded half up) per line."""
+    owed = (pl.col("ieepa_cents") > 0).fill_null(False).alias(_OWED)
+    frame = frame.with_columns(owed)
+    routes, confidence = route_columns(rules, as_of, has_liquidation, pl.col(_OWED))
+    growth, interest_confidence = interest_growth(rules, as_of, pl.col(_OWED))
+    kept = [pl.col(c) for c in ("route", "route_deadline", "route_basis")]
+    stages = (routes, [*kept, confidence, growth.alias(_GROWTH), interest_confidence])
+    if frame.height >= STAGE_MIN_ROWS:
+        roots = [_OWED, "liquidation_date", "entry_type", "entry_day", "importer_type"]
+        frame = frame.hstack(per_distinct(frame, roots, *stages))
+    else:
+        frame = frame.with_columns(stages[0]).with_columns(stages[1])
+    return frame.with_columns(interest_cents(pl.col(_GROWTH), owed=pl.col(_OWED))).drop(_OWED, _GROWTH)
+
+
+_OWED, _GROWTH = "__ieepa_owed", "__interest_growth"
+
+
+def route_columns(
+    rules: RefundRules, as_of: date, has_liquidation: bool, owed: pl.Expr
+) -> tuple[list[pl.Expr], pl.Expr]:
+    """Expressions over ``owed`` (whether IEEPA duty is refundable), ``liquidation_date``,
+    ``entry_type``, ``entry_day``; then the route's confidence label (over ``route``, so applied
+    after)."""
     cape, protest = rules.routes.cape, rules.routes.protest
     cape_open = as_of >= cape.opens_at.date()
     liq = pl.col("liquidation_date")
@@ -44,7 +75,6 @@ def route_columns(rules: RefundRules, as_of: date, has_liquidation: bool) -> tup
     within_cape = unliquidated | (days <= cape.max_days_after_liquidation)
     within_protest = ~unliquidated & (days <= protest.max_days_after_liquidation)
     excluded = pl.col("entry_type").is_in(cape.excluded_entry_types).fill_null(False)
-    owed = (pl.col("ieepa_cents") > 0).fill_null(False)
     route = (
         pl.when(~owed)
         .then(None)
@@ -112,8 +142,9 @@ def route_columns(rules: RefundRules, as_of: date, has_liquidation: bool) -> tup
     return columns, confidence.alias("route_confidence")
 
 
-def interest_columns(rules: RefundRules, as_of: date) -> list[pl.Expr]:
-    """Estimated interest in cents, with its confidence (the lowest of the rates used)."""
+def interest_growth(rules: RefundRules, as_of: date, owed: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(the factor the deposit grows by from the entry day to ``as_of``, less 1; the confidence), over
+    ``entry_day`` and ``importer_type``: daily compounding at each quarter's rate."""
     interest = rules.interest
     start, end = pl.col("entry_day"), pl.lit(as_of)
     corporate = ~pl.col("importer_type").str.to_lowercase().is_in(NON_CORPORATE).fill_null(False)
@@ -137,14 +168,18 @@ def interest_columns(rules: RefundRules, as_of: date) -> list[pl.Expr]:
         if period.confidence == "L":
             low = low | (overlap > 0)
     beyond = end > pl.lit(interest.known_to)
-    cents = (pl.col("ieepa_cents") * (log_factor.exp() - 1) + 0.5).floor().cast(pl.Int64)
-    owed = (pl.col("ieepa_cents") > 0).fill_null(False)
-    return [
-        pl.when(owed).then(cents.clip(lower_bound=0)).alias("interest_cents"),
+    confidence = (
         pl.when(owed)
         .then(pl.when(low | beyond).then(pl.lit("L")).otherwise(pl.lit(interest.confidence)))
-        .alias("interest_confidence"),
-    ]
+        .alias("interest_confidence")
+    )
+    return log_factor.exp() - 1, confidence
+
+
+def interest_cents(growth: pl.Expr, owed: pl.Expr) -> pl.Expr:
+    """The IEEPA duty × ``growth``, rounded half up to the cent (none where no duty is owed)."""
+    cents = (pl.col("ieepa_cents") * growth + 0.5).floor().cast(pl.Int64)
+    return pl.when(owed).then(cents.clip(lower_bound=0)).alias("interest_cents")
 
 
 def deadline_after(liquidated: date, days: int) -> date:
