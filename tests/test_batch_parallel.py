@@ -103,3 +103,26 @@ def test_batch_output_is_the_same_for_one_and_two_workers(
         s2.assessed_cents,
     )
     assert s1.errors == 5_000 // len(ROWS) * 4  # rows 3–6 of each cycle
+
+
+def test_duplicates_across_chunks_point_at_the_first_row_of_the_file() -> None:
+    """Chunk by chunk, each row's ``duplicate_of`` is the first row of the whole file with its key
+    (null for that first row), as one pass over all the keys gives it."""
+    import random
+
+    from tariffstack.batch.run import _Duplicates
+
+    rng = random.Random(20261203)
+    keys = pl.DataFrame(
+        {"row": range(1, 30_001), "key": [rng.randrange(12_000) for _ in range(30_000)]},
+        schema={"row": pl.Int64, "key": pl.UInt64},
+    )
+    expected = keys.select(
+        duplicate_of=pl.when(pl.col("row").min().over("key") != pl.col("row")).then(
+            pl.col("row").min().over("key")
+        )
+    )["duplicate_of"]
+    duplicates = _Duplicates()
+    got = pl.concat([duplicates.flag(keys.slice(start, 4_000)) for start in range(0, keys.height, 4_000)])
+    assert got.to_list() == expected.to_list()
+    assert got.null_count() == keys["key"].n_unique()

@@ -142,7 +142,12 @@ def shape_rows(frame: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
 
 
 class _Duplicates:
-    """First row of each line key seen so far (entry number + line number, or the whole row)."""
+    """First row of each line key seen so far (entry number + line number, or the whole row).
+
+    A chunk's keys are matched against the keys seen with an inner join, whose hash table Polars
+    builds on the smaller side (the chunk's keys); only the matches are then joined to the rows. A
+    left join of the rows against every key seen rebuilt a table of all of them each chunk: a
+    10,000,000-line file of distinct lines took 18 s there, growing with the square of the file."""
 
     def __init__(self) -> None:
         self.seen = pl.DataFrame(schema={"key": pl.UInt64, "first_row": pl.Int64})
@@ -150,10 +155,16 @@ class _Duplicates:
     def flag(self, keys: pl.DataFrame) -> pl.Series:
         """``keys``: ``row``, ``key`` → the earlier row each row duplicates (null for a first)."""
         within = keys.with_columns(first_row=pl.col("row").min().over("key"))
-        joined = within.join(self.seen, on="key", how="left", suffix="_seen", maintain_order="left")
+        matched = within.select("key").unique().join(self.seen, on="key", how="inner")
+        if matched.is_empty():
+            joined = within.with_columns(first_row_seen=pl.lit(None, dtype=pl.Int64))
+        else:
+            joined = within.join(
+                matched.rename({"first_row": "first_row_seen"}), on="key", how="left", maintain_order="left"
+            )
         first = pl.coalesce("first_row_seen", "first_row")
         result = joined.select(duplicate_of=pl.when(first != pl.col("row")).then(first))
-        new = within.filter(pl.col("row") == pl.col("first_row")).join(self.seen, on="key", how="anti")
+        new = joined.filter((pl.col("row") == pl.col("first_row")) & pl.col("first_row_seen").is_null())
         self.seen = pl.concat([self.seen, new.select("key", "first_row")])
         return result["duplicate_of"]
 
