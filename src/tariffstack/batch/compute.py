@@ -55,7 +55,7 @@ def evaluate_raw(engine: Engine, raw: pl.DataFrame) -> Evaluation:
 
 def money(cents: pl.Expr) -> pl.Expr:
     """Integer cents → exact decimal dollars (two places)."""
-    return cents.cast(pl.Decimal(20, 0)).cast(pl.Decimal(22, 2)) / 100
+    return cents.cast(pl.Decimal(38, 2)) / 100  # exact: cents / 100 has two decimal places
 
 
 def _ch99(engine: Engine, ev: Evaluation) -> pl.DataFrame:
