@@ -156,12 +156,9 @@ class _Duplicates:
         """``keys``: ``row``, ``key`` → the earlier row each row duplicates (null for a first)."""
         within = keys.with_columns(first_row=pl.col("row").min().over("key"))
         matched = within.select("key").unique().join(self.seen, on="key", how="inner")
-        if matched.is_empty():
-            joined = within.with_columns(first_row_seen=pl.lit(None, dtype=pl.Int64))
-        else:
-            joined = within.join(
-                matched.rename({"first_row": "first_row_seen"}), on="key", how="left", maintain_order="left"
-            )
+        joined = within.join(
+            matched.rename({"first_row": "first_row_seen"}), on="key", how="left", maintain_order="left"
+        )
         first = pl.coalesce("first_row_seen", "first_row")
         result = joined.select(duplicate_of=pl.when(first != pl.col("row")).then(first))
         new = joined.filter((pl.col("row") == pl.col("first_row")) & pl.col("first_row_seen").is_null())
