@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tariffstack.api import Engine
+from tariffstack.io.entry import _split_numbers
 
 GOOD = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "value": "100000"}
 
@@ -142,3 +145,19 @@ def test_rows_that_do_not_decode_come_back_in_place_with_their_error(engine: Eng
     assert (odd[2]["error"]["field"], odd[2]["error"]["reason"]) == ("hts", "missing")
     assert odd[3]["error"]["reason"] == "expected an object with fields, got list"
     assert {r["total_duty"] for r in results[:1_500] + results[1_504:]} == {"41600.00"}
+
+
+_NUMBER_TEXT = st.lists(
+    st.sampled_from(["0", "1", "9", ".", "+", "-", " ", "\t", "\u00a0", "\u0663", "e", ",", "$"]), max_size=8
+).map("".join)
+
+
+@given(st.lists(st.one_of(st.none(), _NUMBER_TEXT, st.text(max_size=6)), min_size=1, max_size=40))
+def test_decimal_parts_are_the_capture_groups_of_a_plain_decimal(texts: list[str | None]) -> None:
+    """The validator splits a number's text without capture groups; the parts must be exactly the
+    groups of ``^\\s*\\+?(\\d*)(?:\\.(\\d*))?\\s*$`` (null where the text does not match)."""
+    frame = pl.DataFrame({"value": texts}, schema={"value": pl.String})
+    groups = frame.select(pl.col("value").str.extract_groups(r"^\s*\+?(\d*)(?:\.(\d*))?\s*$")).unnest("value")
+    split = _split_numbers(frame, frozenset({"value"}))
+    assert split["_whole_value"].to_list() == groups["1"].to_list()
+    assert split["_frac_value"].to_list() == groups["2"].to_list()

@@ -151,15 +151,22 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
 
 
 def assign_keys(prepared: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(lines with ``key_id``, one row per distinct key with its facts unpacked)."""
+    """(lines with ``key_id``, one row per distinct key with its facts unpacked).
+
+    One group-by of the key words gives each key its rows; the key ids are scattered back to the
+    lines by row position, and each key's facts are read from its first row. (The distinct keys
+    joined back to the lines on the key words took 160 ms a 500,000-line chunk; this, 100 ms.)"""
     columns = key_columns(law)
-    keys = (
-        prepared.select(*columns, *KEY_FACTS)
-        .unique(subset=columns)
+    groups = (
+        prepared.select(columns)
+        .with_row_index("_row")
+        .group_by(columns)
+        .agg("_row", _first=pl.col("_row").first())
         .with_row_index("key_id")
         .with_columns(pl.col("key_id").cast(pl.Int64))
     )
-    lines = prepared.join(keys.select("key_id", *columns), on=columns).drop(
-        "has_qty", "has_qty2", "present", *columns[1:]
-    )
+    rows = groups.select("key_id", "_row").explode("_row")
+    key_id = pl.repeat(0, prepared.height, dtype=pl.Int64, eager=True).scatter(rows["_row"], rows["key_id"])
+    keys = groups.select("key_id", *columns).hstack(prepared.select(KEY_FACTS)[groups["_first"]])
+    lines = prepared.with_columns(key_id=key_id).drop("has_qty", "has_qty2", "present", *columns[1:])
     return lines, keys
