@@ -35,3 +35,19 @@ def test_per_distinct_equals_the_row_by_row_outputs() -> None:
         frame, ["code"], [pl.col("code").str.slice(0, 2).alias("two")], [(pl.col("two") + "!").alias("out")]
     )
     assert staged["out"].to_list() == frame.select(pl.col("code").str.slice(0, 2) + "!")["code"].to_list()
+
+
+def test_values_in_runs_are_computed_once_per_run_with_the_row_by_row_outputs() -> None:
+    """Sorted, the frame's values come in runs (computed per run); shuffled, they do not (hashed)."""
+    shuffled = _frame()
+    for frame in (shuffled.sort("code", "day", nulls_last=True), shuffled):
+        got = distinct.per_distinct(frame, ["code", "day"], EXPRS, in_runs=True)
+        assert got.equals(frame.select(EXPRS))
+        staged = distinct.per_distinct(
+            frame,
+            ["code"],
+            [pl.col("code").str.slice(0, 2).alias("two")],
+            [(pl.col("two") + "!").alias("out")],
+            in_runs=True,
+        )
+        assert staged["out"].to_list() == frame.select(pl.col("code").str.slice(0, 2) + "!")["code"].to_list()

@@ -353,7 +353,7 @@ def _staged(chunk: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
             [check_digit_of(pl.col("__filer"), pl.col("__serial")).alias("__check")],
             outputs,
         )
-        chunk = chunk.hstack(per_distinct(chunk, [source], *stages))
+        chunk = chunk.hstack(per_distinct(chunk, [source], *stages, in_runs=True))
     for field in (*DATE_FIELDS, "liquidation_date"):
         source = mapping.fields.get(field)
         if source is None or chunk.schema[source] != pl.String:

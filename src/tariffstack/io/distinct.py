@@ -17,14 +17,31 @@ STAGE_MIN_ROWS = 20_000  # below this, one pass over the lines costs less than t
 
 
 def per_distinct(
-    frame: pl.DataFrame, roots: Sequence[str], *stages: Sequence[pl.Expr], carried: Sequence[str] = ()
+    frame: pl.DataFrame,
+    roots: Sequence[str],
+    *stages: Sequence[pl.Expr],
+    carried: Sequence[str] = (),
+    in_runs: bool = False,
 ) -> pl.DataFrame:
     """The outputs of the last of ``stages``, one row per row of ``frame`` in its order, each
     computed once per distinct combination of the ``roots`` columns; nulls are values like any
     other. Each stage reads the roots and the columns of the stages before it (so a value that
     later expressions read many times is materialised once); the outputs may bear a root's name.
     ``carried`` columns, which the caller knows to hold one value on every row (a field the input
-    does not have), may be read too; they are not keys."""
+    does not have), may be read too; they are not keys.
+
+    ``in_runs``: the caller expects equal values on adjacent rows (an entry's lines, together in
+    every entry summary export). Each run of equal values is then computed once, from its first
+    row, and its outputs are gathered back by run number: no hashing at all (an entry number
+    column of 500,000 lines in runs of three: 181 → 114 ms). When the runs are not at least two
+    rows long on average, the distinct values are hashed as without it."""
+    if in_runs:
+        run = frame.select((pl.struct(roots) if len(roots) > 1 else pl.col(roots[0])).rle_id()).to_series()
+        if frame.height and (run[-1] + 1) * 2 <= frame.height:
+            values = frame.filter(run.diff().fill_null(1) != 0).select(*roots, *carried)
+            for stage in stages[:-1]:
+                values = values.with_columns(stage)
+            return values.select(*stages[-1])[run]
     keys = {root: f"__distinct_{root}" for root in roots}
     carried = [c for c in carried if c not in keys]
     values = frame.select(*roots, *carried).unique(subset=list(roots))
