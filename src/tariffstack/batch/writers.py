@@ -20,6 +20,10 @@ from tariffstack.batch.readers import FORMATS, InputError
 XLSX_MAX_ROWS = 1_048_575
 
 
+def _is_text(dtype: pa.DataType) -> bool:
+    return pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype)
+
+
 class Writer:
     """Append frames with one schema (the first frame's) to ``path``."""
 
@@ -53,7 +57,10 @@ class Writer:
                 f"{self.path.name}: more than {XLSX_MAX_ROWS:,} rows do not fit an Excel sheet; "
                 "write .csv or .parquet"
             )
-        table = frame.to_arrow()
+        # Polars' strings as Arrow string views: no copy (a 500,000-row chunk: 70–180 ms as large
+        # strings). The Arrow schema is not stored in the file, so readers see Parquet's own types
+        # (UTF-8 strings, decimals, dates), whatever their Arrow version.
+        table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
         if self._parquet is None:
             self._schema = table.schema
             target = self.path
@@ -63,12 +70,14 @@ class Writer:
             # Dictionary encoding pays on text (statuses, routes, headings repeat) but not on amounts
             # and ids, where it costs a third of the write time and saves nothing; min/max
             # statistics are kept for the numbers and dates (row-group pruning), not for the text.
-            text = [
-                f.name for f in self._schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-            ]
+            text = [f.name for f in self._schema if _is_text(f.type)]
             others = [f.name for f in self._schema if f.name not in text]
             self._parquet = pq.ParquetWriter(
-                target, self._schema, use_dictionary=text, write_statistics=others or False
+                target,
+                self._schema,
+                use_dictionary=text,
+                write_statistics=others or False,
+                store_schema=False,
             )
         self._parquet.write_table(table.cast(self._schema))
 
