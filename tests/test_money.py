@@ -40,3 +40,27 @@ def test_to_cents_rejects_sub_cent_and_text() -> None:
 def test_cents_to_str() -> None:
     assert cents_to_str(4_160_000) == "41600.00"
     assert cents_to_str(5) == "0.05"
+
+
+def test_batch_money_columns_are_the_exact_dollars_of_the_cents() -> None:
+    """The batch output's Decimal(38, 2) columns, built without a division, equal cents / 100 exactly:
+    negatives, nulls, the Int64 extremes, and a column in several chunks."""
+    from decimal import Decimal
+
+    from tariffstack.batch.compute import money, money_column
+
+    values = [0, 1, -1, 99, -100, 123_456_789, -(2**63), 2**63 - 1, None, 10_000_000_000_00]
+    cents = pl.concat(
+        [pl.Series("c", values, dtype=pl.Int64), pl.Series("c", [5, None], dtype=pl.Int64)], rechunk=False
+    )
+    dollars = money_column(cents)
+    assert dollars.dtype == pl.Decimal(38, 2)
+    assert dollars.to_list() == pl.select(money(pl.lit(cents))).to_series().to_list()
+    assert dollars.to_list()[:5] == [
+        Decimal("0.00"),
+        Decimal("0.01"),
+        Decimal("-0.01"),
+        Decimal("0.99"),
+        Decimal("-1.00"),
+    ]
+    assert money_column(pl.Series("n", [None, None])).to_list() == [None, None]

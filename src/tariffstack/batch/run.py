@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from tariffstack.api import Engine
-from tariffstack.batch.compute import MONEY_COLUMNS, Options, compute_chunk, money
+from tariffstack.batch.compute import MONEY_COLUMNS, Options, compute_chunk, money_column
 from tariffstack.batch.headers import Mapping, map_headers
 from tariffstack.batch.parallel import ordered_map
 from tariffstack.batch.readers import EXTRA, Source, open_source
@@ -126,7 +126,6 @@ def shape_rows(frame: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
         ),
         hts_code=pl.when(ok).then(dotted_expr(pl.col("hts10"))),
         entry_time=pl.when(ok).then(pl.col("entry_ts").dt.strftime("%Y-%m-%dT%H:%M")),
-        **{name: money(pl.col(col)) for name, col in cents.items()},
         headings="headings",
         prohibited=pl.when(ok).then(pl.col("prohibited")),
         route=pl.col("route").cast(pl.String),
@@ -135,7 +134,9 @@ def shape_rows(frame: pl.DataFrame, chunk: pl.DataFrame) -> pl.DataFrame:
         route_confidence="route_confidence",
         interest_confidence="interest_confidence",
         reconciliation="reconciliation",
-    ).select(RESULT_COLUMNS)
+    )
+    computed = computed.with_columns(money_column(frame[col]).alias(name) for name, col in cents.items())
+    computed = computed.select(RESULT_COLUMNS)
     inputs = chunk.drop([c for c in chunk.columns if c == EXTRA])
     renamed = {c: f"{c} (input)" for c in inputs.columns if c in RESULT_COLUMNS or c in LINE_COLUMNS}
     return pl.concat([computed, inputs.rename(renamed)], how="horizontal")
