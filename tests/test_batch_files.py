@@ -240,3 +240,15 @@ def test_semicolon_files_and_decimal_commas(engine: Engine, tmp_path: Path) -> N
         "value: '10000,00' is not an amount (a comma must separate thousands; use a point for decimals)"
     )
     assert frame["total_duty"][1] == Decimal("250.00")  # 25% of 1,000.00
+
+
+def test_headings_are_in_cbp_order_whatever_the_order_of_the_lines(engine: Engine) -> None:
+    """The Chapter 99 lines reach the headings unsorted: each line's text is put in CBP order
+    (reporting order, then heading rank) however its lines come, e.g. reversed."""
+    from tariffstack.batch.compute import _ch99, _headings
+
+    rows = [{"hts": "0101.21.0010", "origin": "CA", "entry_date": "2025-05-01", "value": "10000", "spi": "S"}]
+    ch99 = _ch99(engine, engine.evaluate_rows(rows)[0])
+    assert ch99.height == 2
+    for order in (ch99, ch99.reverse()):
+        assert _headings(engine, order)["headings"].to_list() == ["9903.01.14; 9903.01.26"]
