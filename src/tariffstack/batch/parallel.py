@@ -5,7 +5,10 @@ group-by, a string column of one chunk, the Python between operations), so with 
 time a two-core machine idles a good part of a run. Polars releases the GIL while it computes, so
 two chunks in flight keep both cores busy (10M-line batch: see ``bench/README.md``). Results come
 back in the order of the inputs, whatever order the threads finish in; at most ``workers`` chunks
-are being computed at once (memory holds that many chunks, plus the one the caller is using).
+are being computed at once, and one more item is queued, so a thread that finishes while the
+caller is still busy with an earlier result starts the next item at once instead of waiting for
+the caller (memory holds the chunks being computed, the finished ones not yet taken, and the one
+the caller is using).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ def ordered_map(fn: Callable[[In], Out], items: Iterable[In], workers: int) -> I
     try:
         for item in items:
             pending.append(pool.submit(fn, item))
-            if len(pending) >= workers:
+            if len(pending) > workers:  # the threads are busy and one item waits for the first free one
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import codecs
 import re
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,10 +98,6 @@ class Source:
     separator: str = ","
     _excel: pl.DataFrame | None = None
     _ragged: pl.DataFrame | None = None  # rows (0-based) with more fields than the header
-
-    def chunks(self, size: int) -> Iterator[pl.DataFrame]:
-        for offset in range(0, self.rows, size):
-            yield self.read_slice(offset, size)
 
     def read_slice(self, offset: int, length: int) -> pl.DataFrame:
         """Rows ``offset`` .. ``offset + length`` (0-based data rows), the file's columns as read."""

@@ -255,13 +255,15 @@ ChunkResults = Iterator[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]]
 def local_results(
     source: Source, mapping: Mapping, engine: Engine, options: Options, chunk_rows: int, workers: int
 ) -> ChunkResults:
-    """Each chunk through :func:`compute_chunk`, ``workers`` chunks at a time, in input order."""
+    """Each chunk read and computed by :func:`compute_chunk` on one of ``workers`` threads, taken
+    back in input order. The chunk is read on the thread that computes it, not by the caller."""
     _ = engine.compiled, engine.store.mfn_indexed, engine.store.revisions  # loaded before the threads start
 
-    def compute(chunk: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+    def compute(offset: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
+        chunk = source.read_slice(offset, chunk_rows)
         return (chunk, *compute_chunk(chunk, mapping, engine, options))
 
-    return ordered_map(compute, source.chunks(chunk_rows), workers)
+    return ordered_map(compute, range(0, source.rows, chunk_rows), workers)
 
 
 def run_file(
