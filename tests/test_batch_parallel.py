@@ -55,6 +55,21 @@ def test_at_most_workers_items_run_at_once() -> None:
     assert most == 2
 
 
+def test_a_free_thread_starts_the_next_item_while_the_caller_is_busy() -> None:
+    """While the caller holds the first result (numbering, writing), the thread that computed it
+    goes on to the item after those running: it does not wait for the caller to ask again."""
+    started = {i: threading.Event() for i in range(6)}
+
+    def work(x: int) -> int:
+        started[x].set()
+        return x
+
+    results = ordered_map(work, range(6), workers=2)
+    assert next(results) == 0
+    assert started[2].wait(timeout=5)  # started before the caller asked for the second result
+    assert list(results) == [1, 2, 3, 4, 5]
+
+
 def test_an_error_is_raised_at_its_item_and_no_thread_is_left() -> None:
     def work(x: int) -> int:
         if x == 3:
