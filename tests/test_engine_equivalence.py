@@ -92,3 +92,31 @@ def test_chunked_evaluation_equals_one_frame(engine: Engine) -> None:
         ("not_applied", ["line_id", "pid"]),
     ):
         assert getattr(chunked, name).sort(keys).equals(getattr(whole, name).sort(keys)), name
+
+
+def test_condition_sets_on_fields_no_line_gives_are_folded_to_the_same_bits(engine: Engine) -> None:
+    """A condition set whose fields are null on every line is evaluated once and added as a
+    constant; the condition words must equal those of every set evaluated on every line, both when
+    the folded sets are false for a missing fact and when they are true (no claim: not UST)."""
+    from tariffstack.engine.keys import _build_condition_words, _condition_words
+    from tariffstack.io.entry import lines_frame
+
+    law = engine.compiled
+    base = {"hts": "7208.51.0030", "origin": "CA", "entry_date": "2025-08-10", "value": "1000"}
+    frames = {
+        "nothing else given": [base, {**base, "value": "2000"}],
+        "claims, flags and a loading date on some lines": [
+            base,
+            {**base, "spi": "S", "donation": True},
+            {**base, "loading_date": "2025-03-01", "melt_country": "RU"},
+        ],
+    }
+    for name, rows in frames.items():
+        typed, _ = lines_frame(rows)
+        every_line = typed.select(_build_condition_words(law, frozenset(), typed.head(1)))
+        folded = typed.select(_condition_words(law, typed))
+        assert folded.equals(every_line), name
+    roots = [frozenset(s.meta.root_names()) for s in law.condition_sets]
+    typed, _ = lines_frame(frames["nothing else given"])
+    empty = {c for c in typed.columns if typed[c].null_count() == typed.height}
+    assert 0 < sum(r <= empty for r in roots) < len(roots)  # some sets folded, some not

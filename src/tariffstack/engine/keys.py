@@ -96,25 +96,47 @@ def _packed() -> dict[str, pl.Expr]:
     return {"code_key": code_key, "fact_key": fact_key, "unit_key": unit_key}
 
 
-def _condition_words(law: CompiledLaw) -> list[pl.Expr]:
+def _condition_words(law: CompiledLaw, lines: pl.DataFrame) -> list[pl.Expr]:
     """Every distinct condition set evaluated once per line, packed into Int64 words
-    (``cond_bits_0``, ``cond_bits_1``, ...; bit = set number modulo the word size)."""
-    if "condition_words" not in law.memo:
-        law.memo["condition_words"] = _build_condition_words(law)
-    return law.memo["condition_words"]
+    (``cond_bits_0``, ``cond_bits_1``, ...; bit = set number modulo the word size).
+
+    A set is a test on each line's own fields, so one whose fields are null on every line of the
+    frame (most sets read facts a file does not give: a donation, a pharmaceutical program) has the
+    same value on every line: it is evaluated once, on one line, and its bit added as a constant
+    (the 68 sets of a 500,000-line chunk with only the usual fields given: 67 → 33 ms)."""
+    if "condition_roots" not in law.memo:
+        law.memo["condition_roots"] = [frozenset(s.meta.root_names()) for s in law.condition_sets]
+    roots = law.memo["condition_roots"]
+    constant: frozenset[int] = frozenset()
+    if not lines.is_empty():  # (a frame of no lines has no line to read a constant from)
+        empty = {c for c in set().union(*roots) if lines[c].null_count() == lines.height}
+        constant = frozenset(i for i, r in enumerate(roots) if r <= empty)
+    key = ("condition_words", constant)
+    if key not in law.memo:
+        law.memo[key] = _build_condition_words(law, constant, lines.head(1))
+    return law.memo[key]
 
 
-def _build_condition_words(law: CompiledLaw) -> list[pl.Expr]:
+def _build_condition_words(
+    law: CompiledLaw, constant: frozenset[int], one_line: pl.DataFrame
+) -> list[pl.Expr]:
+    """The words' expressions; the sets in ``constant`` (their fields null on every line) are read
+    from ``one_line`` (whose value is then every line's)."""
+    values = one_line.select(law.condition_sets[i].alias(str(i)) for i in sorted(constant))
     words = []
     for word in range(word_count(law)):
-        sets = law.condition_sets[word * BITS_PER_WORD : (word + 1) * BITS_PER_WORD]
+        start = word * BITS_PER_WORD
+        sets = law.condition_sets[start : start + BITS_PER_WORD]
+        fixed = sum(
+            1 << bit for bit in range(len(sets)) if start + bit in constant and values[str(start + bit)][0]
+        )
         bits = [
             pl.when(expr).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(pl.lit(0, dtype=pl.Int64))
             for bit, expr in enumerate(sets)
+            if start + bit not in constant
         ]
-        words.append(
-            (pl.sum_horizontal(bits) if bits else pl.lit(0, dtype=pl.Int64)).alias(f"cond_bits_{word}")
-        )
+        bits.append(pl.lit(fixed, dtype=pl.Int64))
+        words.append(pl.sum_horizontal(bits).alias(f"cond_bits_{word}"))
     return words
 
 
@@ -136,7 +158,7 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
         "spi",
         "unit",
         "unit2",
-        *_condition_words(law),
+        *_condition_words(law, valid),
         epoch=epoch,
         rev_idx=rev_idx,
         has_qty=pl.col("qty_milli").is_not_null(),
