@@ -455,8 +455,9 @@ def batch(
     ] = None,
     dask: Annotated[str | None, typer.Option("--dask", help="Scheduler address, or local:N")] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Chunks computed at once here (not with --dask)")
-    ] = 2,
+        int | None,
+        typer.Option("--workers", min=1, help="Chunks computed at once here (default 2; not with --dask)"),
+    ] = None,
     data: DataOpt = None,
     store: StoreOpt = None,
 ) -> None:

@@ -68,7 +68,7 @@ def run_batch_command(
     dask: str | None,
     settings: Settings,
     err: Console,
-    workers: int = LOCAL_WORKERS,
+    workers: int | None = None,
 ) -> int:
     """Run and report; 2 for a file that cannot be read as a whole (the message says why)."""
     from tariffstack.api import Engine
@@ -104,7 +104,7 @@ def run_batch_command(
                 as_of=day,
                 refunds=refunds,
                 dask=dask,
-                workers=workers,
+                workers=LOCAL_WORKERS if workers is None else workers,
             )
     except (InputError, HeaderError) as exc:
         err.print(f"[red]error[/red] {exc}", highlight=False)

@@ -19,6 +19,7 @@ import polars as pl
 
 from tariffstack.api import Engine
 from tariffstack.batch.compute import MONEY_COLUMNS, Options, compute_chunk, money_column
+from tariffstack.batch.entry_numbers import compact_chars
 from tariffstack.batch.headers import Mapping, map_headers
 from tariffstack.batch.parallel import ordered_map
 from tariffstack.batch.readers import EXTRA, Source, open_source
@@ -172,7 +173,7 @@ def _key(mapping: Mapping, chunk: pl.DataFrame) -> pl.Expr:
     if "entry_number" in mapping.fields and "line_number" in mapping.fields:
         en, ln = pl.col(mapping.fields["entry_number"]), pl.col(mapping.fields["line_number"])
         # Entry + line number identify a line: "B76-1234567-1" and "B7612345671" are one entry.
-        en_key = en.cast(pl.String).str.to_uppercase().str.replace_all(r"[\s\-]", "")
+        en_key = compact_chars(en)
         ln_key = ln.cast(pl.String).str.strip_chars().str.strip_chars_start("0")
         by_line = pl.struct(en_key, ln_key).hash(seed=0)
         return pl.when(en.is_not_null() & ln.is_not_null()).then(by_line).otherwise(whole)

@@ -35,20 +35,28 @@ def per_distinct(
     row, and its outputs are gathered back by run number: no hashing at all (an entry number
     column of 500,000 lines in runs of three: 181 → 114 ms). When the runs are not at least two
     rows long on average, the distinct values are hashed as without it."""
-    if in_runs:
-        run = frame.select((pl.struct(roots) if len(roots) > 1 else pl.col(roots[0])).rle_id()).to_series()
-        if frame.height and (run[-1] + 1) * 2 <= frame.height:
-            values = frame.filter(run.diff().fill_null(1) != 0).select(*roots, *carried)
-            for stage in stages[:-1]:
-                values = values.with_columns(stage)
-            return values.select(*stages[-1])[run]
-    keys = {root: f"__distinct_{root}" for root in roots}
-    carried = [c for c in carried if c not in keys]
-    values = frame.select(*roots, *carried).unique(subset=list(roots))
+    carried = [c for c in carried if c not in roots]
+    run = _runs(frame, roots) if in_runs else None
+    if run is not None:
+        values = frame.filter(run.diff().fill_null(1) != 0).select(*roots, *carried)
+    else:
+        values = frame.select(*roots, *carried).unique(subset=list(roots))
     for stage in stages[:-1]:
         values = values.with_columns(stage)
+    if run is not None:
+        return values.select(*stages[-1])[run]
+    keys = {root: f"__distinct_{root}" for root in roots}
     values = values.select(*(pl.col(r).alias(k) for r, k in keys.items()), *stages[-1])
     aligned = frame.select(pl.col(r).alias(k) for r, k in keys.items())
     return aligned.join(
         values, on=list(keys.values()), how="left", nulls_equal=True, maintain_order="left"
     ).drop(keys.values())
+
+
+def _runs(frame: pl.DataFrame, roots: Sequence[str]) -> pl.Series | None:
+    """Each row's run number (runs of equal ``roots`` on adjacent rows), when the runs are at least
+    two rows long on average; else ``None``."""
+    if frame.is_empty():
+        return None
+    run = frame.select((pl.struct(roots) if len(roots) > 1 else pl.col(roots[0])).rle_id()).to_series()
+    return run if (run[-1] + 1) * 2 <= frame.height else None
