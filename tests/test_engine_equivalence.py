@@ -120,3 +120,38 @@ def test_condition_sets_on_fields_no_line_gives_are_folded_to_the_same_bits(engi
     typed, _ = lines_frame(frames["nothing else given"])
     empty = {c for c in typed.columns if typed[c].null_count() == typed.height}
     assert 0 < sum(r <= empty for r in roots) < len(roots)  # some sets folded, some not
+
+
+def test_keys_of_one_scope_class_share_a_stack_and_each_line_keeps_its_own_result(engine: Engine) -> None:
+    """Keys that differ only in what decides the MFN line (code, units, quantities given) share a
+    stack (the provisions in force, their conditions and rules); keys at another epoch or with
+    other content facts do not. The lines of a shared stack still get their own MFN line, bases
+    and amounts: each equals the line evaluated alone."""
+    from tariffstack.engine.keys import assign_keys, prepare_lines
+    from tariffstack.engine.schedule import revision_starts
+    from tariffstack.engine.stack import scope_classes, stack_keys
+    from tariffstack.io.entry import lines_frame
+
+    base = {"origin": "CA", "entry_date": "2025-08-10", "value": "1000"}
+    rows = [
+        {**base, "hts": "7208.51.0030"},
+        {**base, "hts": "7208.51.0045", "value": "2500"},
+        {**base, "hts": "7208.52.0000", "value": "4000", "quantity": "12", "unit": "kg"},
+        {**base, "hts": "7208.51.0030", "entry_date": "2025-06-10"},  # another epoch
+        {**base, "hts": "7208.51.0030", "steel_value": "400"},  # a content fact given
+    ]
+    typed, _ = lines_frame(rows)
+    law = engine.compiled
+    prepared = prepare_lines(typed.filter(typed["error"].is_null()), law, revision_starts(engine.store))
+    line_keys, keys = assign_keys(prepared, law)
+    scoped, _ = scope_classes(keys, law)
+    assert scoped["class_id"].n_unique() == 1  # the three codes are in one scope class
+    of_key, stacks = stack_keys(scoped, law, keys.height)
+    stack_of_line = line_keys.sort("line_id")["key_id"].map_elements(of_key.__getitem__, return_dtype=int)
+    assert keys.height == 5 and stacks.height == 3
+    assert stack_of_line[0] == stack_of_line[1] == stack_of_line[2]
+    assert len({stack_of_line[0], stack_of_line[3], stack_of_line[4]}) == 3
+    together = engine.calc(rows)
+    assert len({r["total_duty"] for r in together[:3]}) == 3  # each line's own value and MFN line
+    for index, row in enumerate(rows):
+        assert {**engine.calc([row])[0], "line": index} == together[index], row

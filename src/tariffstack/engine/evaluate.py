@@ -2,14 +2,17 @@
 
 1. **Keys** (:mod:`~tariffstack.engine.keys`): each line gets the key of the facts that decide its
    stack (code, epoch, revision, claim, units, condition bits, content facts given).
-2. **Per key** (:mod:`~tariffstack.engine.schedule`, :mod:`~tariffstack.engine.stack`): the MFN
-   rate row and schedule errors; the provisions in country and product scope; the rate in force at
-   the key's epoch; conditions; missing facts; exceptions; whether a precedence rule can act.
-3. **Per line** (:mod:`~tariffstack.engine.lines`): the applied provisions broadcast to the lines,
-   each base from the line's own value and content, the precedence rules on the lines of keys
+2. **Per key** (:mod:`~tariffstack.engine.schedule`): the MFN rate row and schedule errors; the
+   provisions in country and product scope (the key's scope class).
+3. **Per stack** (:mod:`~tariffstack.engine.stack`): keys with the same scope class, epoch, content
+   facts given and condition bits share a stack (410,420 keys of a 500,000-line bench chunk have
+   8,294): the rate in force at its epoch; conditions; missing facts; exceptions; whether a
+   precedence rule can act.
+4. **Per line** (:mod:`~tariffstack.engine.lines`): the applied provisions broadcast to the lines,
+   each base from the line's own value and content, the precedence rules on the lines of stacks
    where one can act, amounts in integer cents rounded half up per line, totals.
 
-The explanation (provisions that did not apply and why, exceptions, caveats) is kept per key and
+The explanation (provisions that did not apply and why, exceptions, caveats) is kept per stack and
 broadcast to the lines only when asked for (:class:`Evaluation` properties), so a run that needs
 totals and headings never builds it. Large frames are evaluated in chunks of ``CHUNK_ROWS`` lines,
 which bounds memory whatever the input size; results do not depend on the chunking.
@@ -31,10 +34,11 @@ from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
 from tariffstack.engine.stack import (
     apply_exceptions,
     in_force_pairs,
-    keys_with_rules,
     out_of_period_pairs,
     scope_classes,
+    stack_keys,
     stack_signatures,
+    stacks_with_rules,
     whole_value_base,
 )
 from tariffstack.hts.store import Store
@@ -77,24 +81,24 @@ OVERRULED_COLUMNS = ("line_id", "pid", "hid", "mid", "rate_idx", "status", "rule
 
 @dataclass
 class _Explanation:
-    """One chunk's explanation frames, per key (broadcast to lines on demand)."""
+    """One chunk's explanation frames, per stack (broadcast to lines on demand)."""
 
-    line_keys: pl.DataFrame  # line_id, key_id, entry_ts of the lines with a computed schedule row
-    keys: pl.DataFrame  # key_id, class_id, epoch
+    line_stacks: pl.DataFrame  # line_id, stack_id, entry_ts of the lines with a computed schedule row
+    stacks: pl.DataFrame  # stack_id, class_id, epoch
     class_pids: pl.DataFrame  # class_id, pid: provisions in scope of each scope class
-    decided: pl.DataFrame  # key_id, pid, hid, mid, rate_idx, status (in force, not applied: final)
-    excepted: pl.DataFrame  # key_id, pid, hid, mid, rate_idx, status (excepted)
-    hits: pl.DataFrame  # key_id, pid, except_hid
+    decided: pl.DataFrame  # stack_id, pid, hid, mid, rate_idx, status (in force, not applied: final)
+    excepted: pl.DataFrame  # stack_id, pid, hid, mid, rate_idx, status (excepted)
+    hits: pl.DataFrame  # stack_id, pid, except_hid
     displaced: pl.DataFrame  # OVERRULED_COLUMNS of the lines the precedence pass displaced
-    key_displaced: pl.DataFrame  # the same, for keys whose rules displace whatever the values (key_id)
+    stack_displaced: pl.DataFrame  # the same, for stacks whose rules displace whatever the values
 
     def out_of_period(self, law: CompiledLaw) -> pl.DataFrame:
-        return out_of_period_pairs(self.keys, self.class_pids, law)
+        return out_of_period_pairs(self.stacks, self.class_pids, law)
 
     def touched(self, law: CompiledLaw) -> pl.DataFrame:
-        """(key_id, mid): measures with a provision in scope of the key, in force or not."""
+        """(stack_id, mid): measures with a provision in scope of the stack, in force or not."""
         mids = self.class_pids.join(law.provisions.select("pid", "mid"), on="pid").select("class_id", "mid")
-        return self.keys.join(mids.unique(), on="class_id").select("key_id", "mid")
+        return self.stacks.join(mids.unique(), on="class_id").select("stack_id", "mid")
 
 
 class Evaluation:
@@ -141,7 +145,7 @@ class Evaluation:
     def _broadcast(self, frames: list[pl.DataFrame], columns: tuple[str, ...]) -> pl.DataFrame:
         return pl.concat(
             [
-                p.line_keys.select("line_id", "key_id").join(frame, on="key_id").select(columns)
+                p.line_stacks.select("line_id", "stack_id").join(frame, on="stack_id").select(columns)
                 for p, frame in zip(self._parts, frames, strict=True)
             ]
         )
@@ -156,9 +160,9 @@ class Evaluation:
         excepted = self._broadcast(
             [p.excepted for p in self._parts], ("line_id", "pid", "hid", "mid", "rate_idx", "status")
         )
-        by_key = self._broadcast([p.key_displaced for p in self._parts], OVERRULED_COLUMNS)
+        by_stack = self._broadcast([p.stack_displaced for p in self._parts], OVERRULED_COLUMNS)
         displaced = pl.concat([p.displaced for p in self._parts])
-        return pl.concat([excepted, by_key, displaced], how="diagonal").select(OVERRULED_COLUMNS)
+        return pl.concat([excepted, by_stack, displaced], how="diagonal").select(OVERRULED_COLUMNS)
 
     @cached_property
     def exception_hits(self) -> pl.DataFrame:
@@ -174,7 +178,7 @@ class Evaluation:
         return (
             pl.concat(
                 [
-                    p.line_keys.join(p.touched(self._law).join(late, on="mid"), on="key_id")
+                    p.line_stacks.join(p.touched(self._law).join(late, on="mid"), on="stack_id")
                     .filter(pl.col("entry_ts") >= pl.col("stale_from"))
                     .select("line_id", "mid")
                     for p in self._parts
@@ -264,53 +268,56 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     prepared = prepare_lines(valid, law, revision_starts(store))
     line_keys, keys = assign_keys(prepared, law)
     schedule = key_schedule(keys, store)
-    ok_keys, class_pids = scope_classes(
+    scoped, class_pids = scope_classes(
         keys.join(schedule.filter(pl.col("mfn_error").is_null()), on="key_id", how="semi"), law
     )
-    pairs = in_force_pairs(ok_keys, class_pids, law)
-    applied_k, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)
+    key_stacks, stacks = stack_keys(scoped, law, keys.height)
+    pairs = in_force_pairs(stacks, class_pids, law)
+    applied_s, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)
     flags = law.provisions.select("pid", "void", "prohibited", "reported", "reporting_order")
-    applied_only = applied_k.filter(pl.col("status") == "applied")
-    live_k = applied_only.join(flags, on="pid")
+    applied_only = applied_s.filter(pl.col("status") == "applied")
+    live_s = applied_only.join(flags, on="pid")
     # Which rules act, and the outcome of rules that displace or remit, are decided once per stack
-    # signature (epoch, content facts given, applied provisions) on a representative key, then
+    # signature (epoch, content facts given, applied provisions) on a representative stack, then
     # broadcast.
     signatures = stack_signatures(applied_only, law)
-    reps = signatures.filter(pl.col("key_id") == pl.col("rep_key")).select("key_id")
-    rep_rules = keys_with_rules(applied_only.join(reps, on="key_id", how="semi"), law)
+    reps = signatures.filter(pl.col("stack_id") == pl.col("rep_stack")).select("stack_id")
+    rep_rules = stacks_with_rules(applied_only.join(reps, on="stack_id", how="semi"), law)
     # A remainder rule on bases that are all the line's whole value leaves the loser nothing
-    # (value − value ≤ 0), whatever the value: decided per key too. Keys with a remainder rule and
-    # a base of part of the value are decided per line (the remainder's sign is a fact of the line).
-    part_value = live_k.join(reps, on="key_id", how="semi").filter(~whole_value_base()).select("key_id")
+    # (value − value ≤ 0), whatever the value: decided per stack too. Stacks with a remainder rule
+    # and a base of part of the value are decided per line (the remainder's sign is a fact of the
+    # line).
+    part_value = live_s.join(reps, on="stack_id", how="semi").filter(~whole_value_base()).select("stack_id")
     rep_by_value = (
         rep_rules.join(law.rules.select("rule_idx", "effect"), on="rule_idx")
         .filter(pl.col("effect") == "remainder")
-        .select("key_id")
+        .select("stack_id")
         .unique()
-        .join(part_value, on="key_id", how="semi")
+        .join(part_value, on="stack_id", how="semi")
     )
     rep_ruled = apply_precedence(
-        live_k.join(rep_rules.select("key_id").unique(), on="key_id", how="semi")
-        .join(rep_by_value, on="key_id", how="anti")
-        .with_columns(line_id=pl.col("key_id"), base_cents=pl.lit(0, dtype=pl.Int64)),
+        live_s.join(rep_rules.select("stack_id").unique(), on="stack_id", how="semi")
+        .join(rep_by_value, on="stack_id", how="anti")
+        .with_columns(line_id=pl.col("stack_id"), base_cents=pl.lit(0, dtype=pl.Int64)),
         law,
         rep_rules,
     ).drop("line_id", "base_cents")
-    key_ruled = signatures.join(rep_ruled.rename({"key_id": "rep_key"}), on="rep_key").drop("rep_key")
-    by_value = signatures.join(rep_by_value.rename({"key_id": "rep_key"}), on="rep_key").select("key_id")
+    to_rep = {"stack_id": "rep_stack"}
+    stack_ruled = signatures.join(rep_ruled.rename(to_rep), on="rep_stack").drop("rep_stack")
+    by_value = signatures.join(rep_by_value.rename(to_rep), on="rep_stack").select("stack_id")
     acting_rules = signatures.join(
-        rep_rules.join(rep_by_value, on="key_id", how="semi").rename({"key_id": "rep_key"}), on="rep_key"
-    ).select("key_id", "rule_idx")
-    live_k = pl.concat(
+        rep_rules.join(rep_by_value, on="stack_id", how="semi").rename(to_rep), on="rep_stack"
+    ).select("stack_id", "rule_idx")
+    live_s = pl.concat(
         [
-            live_k.join(key_ruled.select("key_id").unique(), on="key_id", how="anti").with_columns(
+            live_s.join(stack_ruled.select("stack_id").unique(), on="stack_id", how="anti").with_columns(
                 pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
             ),
-            key_ruled.filter(pl.col("status") == "applied").select(*live_k.columns, *RULE_COLUMNS),
+            stack_ruled.filter(pl.col("status") == "applied").select(*live_s.columns, *RULE_COLUMNS),
         ],
         how="diagonal",
     )
-    acting_keys = by_value["key_id"].implode()
+    acting_stacks = by_value["stack_id"].implode()
 
     with_schedule = line_keys.join(schedule, on="key_id")
     mfn = with_schedule.select(
@@ -320,19 +327,19 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     ).select(MFN_COLUMNS)
     facts = with_schedule.filter(pl.col("mfn_error").is_null()).select(
         "line_id",
-        "key_id",
         "entry_ts",
         "value_cents",
         *BASE_COLUMNS.values(),
         *FORMULA_COLUMNS,
         "mfn_adval_ppm",
+        stack_id=pl.lit(key_stacks).gather(pl.col("key_id")),
     )
-    acting = pl.col("key_id").is_in(acting_keys)
-    plain = with_bases(facts.filter(~acting).join(live_k, on="key_id"))
+    acting = pl.col("stack_id").is_in(acting_stacks)
+    plain = with_bases(facts.filter(~acting).join(live_s, on="stack_id"))
     ruled = apply_precedence(
-        with_bases(facts.filter(acting).join(live_k.drop(*RULE_COLUMNS), on="key_id")), law, acting_rules
+        with_bases(facts.filter(acting).join(live_s.drop(*RULE_COLUMNS), on="stack_id")), law, acting_rules
     )
-    # Only the precedence pass can leave a row not applied (every row of ``live_k`` is applied);
+    # Only the precedence pass can leave a row not applied (every row of ``live_s`` is applied);
     # the narrow columns are selected before the concat and the filter, so neither copies the rest.
     needed = [c for c in LINE_COLUMNS if c not in ("rate_ppm", "amount_cents")] + AMOUNT_INPUTS
     applied_rows = pl.concat(
@@ -340,26 +347,26 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     )
     lines_out = amounts(applied_rows).select(LINE_COLUMNS)
     explanation = _Explanation(
-        line_keys=facts.select("line_id", "key_id", "entry_ts"),
-        keys=ok_keys.select("key_id", "class_id", "epoch"),
+        line_stacks=facts.select("line_id", "stack_id", "entry_ts"),
+        stacks=stacks.select("stack_id", "class_id", "epoch"),
         class_pids=class_pids,
         decided=pairs.filter(pl.col("status") != "applied").select(
-            "key_id", "pid", "hid", "mid", "rate_idx", "status"
+            "stack_id", "pid", "hid", "mid", "rate_idx", "status"
         ),
-        excepted=applied_k.filter(pl.col("status") == "excepted").select(
-            "key_id", "pid", "hid", "mid", "rate_idx", "status"
+        excepted=applied_s.filter(pl.col("status") == "excepted").select(
+            "stack_id", "pid", "hid", "mid", "rate_idx", "status"
         ),
-        hits=hits.select("key_id", "pid", "except_hid") if not hits.is_empty() else _empty_hits(),
+        hits=hits.select("stack_id", "pid", "except_hid") if not hits.is_empty() else _empty_hits(),
         displaced=ruled.select(OVERRULED_COLUMNS).filter(pl.col("status") != "applied"),
-        key_displaced=key_ruled.filter(pl.col("status") != "applied").select(
-            "key_id", *(c for c in OVERRULED_COLUMNS if c != "line_id")
+        stack_displaced=stack_ruled.filter(pl.col("status") != "applied").select(
+            "stack_id", *(c for c in OVERRULED_COLUMNS if c != "line_id")
         ),
     )
     return Evaluation(_summary(lines, mfn, lines_out), mfn, lines_out, [explanation], law)
 
 
 def _empty_hits() -> pl.DataFrame:
-    return pl.DataFrame(schema={"key_id": pl.Int64, "pid": pl.Int64, "except_hid": pl.Int64})
+    return pl.DataFrame(schema={"stack_id": pl.Int64, "pid": pl.Int64, "except_hid": pl.Int64})
 
 
 def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store, chunk_rows: int = CHUNK_ROWS) -> Evaluation:

@@ -1,8 +1,8 @@
 """Per-line arithmetic on a broadcast stack: each applied provision's base from the line's own
-value and content, the precedence rules where a key needs them, and the amounts.
+value and content, the precedence rules where a stack needs them, and the amounts.
 
-Precedence runs only on the lines of keys where some rule has a winner and a loser applied (see
-:func:`tariffstack.engine.stack.keys_with_rules`): a remainder rule leaves the loser the value
+Precedence runs only on the lines of stacks where some rule has a winner and a loser applied (see
+:func:`tariffstack.engine.stack.stacks_with_rules`): a remainder rule leaves the loser the value
 after the winners' bases, and whether that remainder is positive is a fact of the line.
 """
 
@@ -52,32 +52,30 @@ def with_bases(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def apply_precedence(applied: pl.DataFrame, law: CompiledLaw, acting: pl.DataFrame) -> pl.DataFrame:
-    """Apply the rules in declared order, each only to the keys it can act on; a displaced
+    """Apply the rules in declared order, each only to the stacks it can act on; a displaced
     provision no longer wins later rules.
 
-    ``acting`` holds (key_id, rule_idx) for the rules that can act on each key (see
-    ``keys_with_rules``); on the other keys a rule would find no winner and loser applied together.
-    A line is only ever touched by its own key's rules, and it meets them in the law's order, so
-    one pass per rule serves every key at once: the passes are the rules that act anywhere in the
+    ``acting`` holds (stack_id, rule_idx) for the rules that can act on each stack (see
+    ``stacks_with_rules``); on the other stacks a rule would find no winner and loser applied
+    together. A line is only ever touched by its own stack's rules, and it meets them in the law's
+    order, so one pass per rule serves every stack at once: the passes are the rules that act anywhere in the
     frame (a few dozen at most), never one per line or per set of rules. Stacking in full ('add')
     needs no pass.
     """
     applied = applied.with_columns(
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
     )
-    keys_by_rule = {
-        idx: part["key_id"].implode()
-        for (idx,), part in acting.select("rule_idx", "key_id").partition_by("rule_idx", as_dict=True).items()
-    }
+    by_rule = acting.select("rule_idx", "stack_id").partition_by("rule_idx", as_dict=True)
+    stacks_by_rule = {idx: part["stack_id"].implode() for (idx,), part in by_rule.items()}
     for rule in law.rule_passes:
         idx = rule["rule_idx"]
-        if idx not in keys_by_rule:
+        if idx not in stacks_by_rule:
             continue
         win_pids, lose_pids, epochs = rule["winners"], rule["losers"], rule["epochs"]
         live = (
             (pl.col("status") == "applied")
             & pl.col("epoch").is_in(epochs)
-            & pl.col("key_id").is_in(keys_by_rule[idx])
+            & pl.col("stack_id").is_in(stacks_by_rule[idx])
         )
         winners = (
             applied.filter(live & pl.col("pid").is_in(win_pids))

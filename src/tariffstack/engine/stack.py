@@ -1,9 +1,13 @@
 """The stack of a key: which provisions are in scope and in force, which conditions hold, which
 exceptions apply, and whether a precedence rule can touch it.
 
-Everything here is decided per key (see :mod:`tariffstack.engine.keys`), never per line, and only
-for provisions in scope of its code and in force at its epoch: a line never meets the
-provisions of a measure whose period it is outside of, except as an ``out_of_period`` note.
+Everything here is decided once per *stack*, never per line or per key: the keys that share a
+scope class, an epoch, the content facts given and the condition bits meet the same provisions in
+force with the same conditions, bases and rules, whatever their code, claim or units (those decide
+the MFN line, :mod:`tariffstack.engine.schedule`). A 500,000-line bench chunk has 410,420 keys and
+8,294 stacks. Only provisions in scope and in force at the stack's epoch are paired with it: a line
+never meets the provisions of a measure whose period it is outside of, except as an
+``out_of_period`` note.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ def _condition_ok(n_words: int) -> pl.Expr:
 
 
 def _fact_missing() -> pl.Expr:
-    """The provision's base needs a content fact the key's lines do not give."""
+    """The provision's base needs a content fact the stack's lines do not give."""
     missing = pl.lit(False)
     for kind, column in BASE_COLUMNS.items():
         absent = (pl.col("present") & PRESENT_BIT[column]) == 0
@@ -127,13 +131,34 @@ def _add_codes(memo: dict, codes: pl.DataFrame, law: CompiledLaw) -> None:
     memo["codes"] = pl.concat([memo["codes"], coded])
 
 
-def in_force_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """(key, provision) pairs in scope and in force at the key's epoch, with rate and status."""
+def stack_columns(law: CompiledLaw) -> list[str]:
+    """The key facts that decide a stack (see the module's docstring)."""
+    return ["class_id", "epoch", "present", *(f"cond_bits_{w}" for w in range(word_count(law)))]
+
+
+def stack_keys(keys: pl.DataFrame, law: CompiledLaw, n_keys: int) -> tuple[pl.Series, pl.DataFrame]:
+    """The stack of each key, and one row per stack with its facts (``stack_columns``).
+
+    The first is a Series indexed by key id (``0 … n_keys − 1``, as :func:`assign_keys
+    <tariffstack.engine.keys.assign_keys>` numbers them), null for keys not in ``keys``: the lines
+    find their stack by position, without a join."""
+    groups = (
+        keys.group_by(stack_columns(law))
+        .agg("key_id")
+        .with_row_index("stack_id")
+        .with_columns(pl.col("stack_id").cast(pl.Int64))
+    )
+    members = groups.select("stack_id", "key_id").explode("key_id")
+    of_key = pl.repeat(None, n_keys, dtype=pl.Int64, eager=True)
+    return of_key.scatter(members["key_id"], members["stack_id"]), groups.drop("key_id")
+
+
+def in_force_pairs(stacks: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """(stack, provision) pairs in scope and in force at the stack's epoch, with rate and status."""
     n_words = word_count(law)
-    classes = keys.select("class_id").unique()
+    classes = stacks.select("class_id").unique()
     in_force = law.in_force.join(class_pids.join(classes, on="class_id", how="semi"), on="pid")
-    facts = keys.select("key_id", "class_id", "epoch", "present", *(f"cond_bits_{w}" for w in range(n_words)))
-    frame = facts.join(in_force, on=["class_id", "epoch"])
+    frame = stacks.select("stack_id", *stack_columns(law)).join(in_force, on=["class_id", "epoch"])
     status = (
         pl.when(~_condition_ok(n_words))
         .then(pl.lit("condition_not_met", dtype=STATUS))
@@ -142,7 +167,7 @@ def in_force_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLa
         .otherwise(pl.lit("applied", dtype=STATUS))
     )
     return frame.select(
-        "key_id",
+        "stack_id",
         "pid",
         "mid",
         "hid",
@@ -159,19 +184,19 @@ def in_force_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLa
     )
 
 
-def out_of_period_pairs(keys: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """(key, provision) pairs in scope but not in force at the key's epoch (for explanations)."""
+def out_of_period_pairs(stacks: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """(stack, provision) pairs in scope but not in force at the stack's epoch (for explanations)."""
     return (
-        keys.select("key_id", "class_id", "epoch")
+        stacks.select("stack_id", "class_id", "epoch")
         .join(class_pids, on="class_id")
         .with_columns(pe=pair_key("pid", "epoch"))
         .join(law.by_epoch.filter(~pl.col("in_force")), on="pe")
-        .select("key_id", "pid", "hid", "mid", "rate_idx", status=pl.lit("out_of_period", dtype=STATUS))
+        .select("stack_id", "pid", "hid", "mid", "rate_idx", status=pl.lit("out_of_period", dtype=STATUS))
     )
 
 
 def apply_exceptions(
-    applied: pl.DataFrame, law: CompiledLaw, id_col: str = "key_id"
+    applied: pl.DataFrame, law: CompiledLaw, id_col: str = "stack_id"
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Applied rows whose provision names an exception heading that also applies become excepted."""
     present = applied.select(key=pair_key(id_col, "hid"))["key"].implode()
@@ -194,8 +219,8 @@ def apply_exceptions(
 
 
 def whole_value_base() -> pl.Expr:
-    """The (key, provision) row's base is the line's whole value: base kind ``value``, or a content
-    base whose fact the key's lines do not give, which falls back to the value (see
+    """The (stack, provision) row's base is the line's whole value: base kind ``value``, or a
+    content base whose fact the stack's lines do not give, which falls back to the value (see
     :func:`tariffstack.engine.lines.with_bases`)."""
     return (pl.col("base_code") == BASE_KINDS.index("value")) | _fact_missing()
 
@@ -204,14 +229,15 @@ _BITS = 63  # provision bits per Int64 word of a stack's bitset (bit 63 would be
 
 
 def stack_signatures(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """(key_id, rep_key): each key with the representative of the keys that share its stack.
+    """(stack_id, rep_stack): each stack with the representative of the stacks that apply the same
+    provisions.
 
-    Two keys at the same epoch, with the same content facts given and the same provisions applied,
-    meet the same precedence rules with the same bases, and a rule that displaces or remits has the
-    same outcome on both, since it reads only which provisions apply at which epoch. A million keys
-    share a few thousand such stacks, so which rules act, and the outcome of those that need no
-    line value, are decided once on the smallest key of each and broadcast to the others.
-    ``applied`` holds the applied (key_id, pid, epoch, present) rows.
+    Two stacks at the same epoch, with the same content facts given and the same provisions
+    applied (their scope classes or condition bits may differ), meet the same precedence rules with
+    the same bases, and a rule that displaces or remits has the same outcome on both, since it
+    reads only which provisions apply at which epoch. So which rules act, and the outcome of those
+    that need no line value, are decided once on the smallest stack of each and broadcast to the
+    others. ``applied`` holds the applied (stack_id, pid, epoch, present) rows.
 
     The set of applied provisions is held as a bitset (a few Int64 words, bit ``pid``): exact, and
     grouped as plain integers rather than as sorted lists.
@@ -222,25 +248,25 @@ def stack_signatures(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     bit = pl.col("pid").replace_strict(law.memo["pid_bits"], return_dtype=pl.Int64)
     word = pl.col("pid") // _BITS
     columns = [f"_stack_{w}" for w in range(n_words)]
-    per_key = applied.group_by("key_id").agg(
+    per_stack = applied.group_by("stack_id").agg(
         pl.col("epoch").first(),
         pl.col("present").first(),
         *(bit.filter(word == w).bitwise_or().fill_null(0).alias(c) for w, c in enumerate(columns)),
     )
-    return per_key.select(
-        rep_key=pl.col("key_id").min().over("epoch", "present", *columns), key_id=pl.col("key_id")
+    return per_stack.select(
+        rep_stack=pl.col("stack_id").min().over("epoch", "present", *columns), stack_id=pl.col("stack_id")
     )
 
 
-def keys_with_rules(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """(key, rule) where the rule (other than 'add') has an applied winner and an applied loser in
-    its period: only those keys' lines need the precedence pass, with the lines' own bases, and
-    only those rules can act (a rule's sides only lose members as the rules are applied)."""
+def stacks_with_rules(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+    """(stack, rule) where the rule (other than 'add') has an applied winner and an applied loser
+    in its period: only those stacks' lines need the precedence pass, with the lines' own bases,
+    and only those rules can act (a rule's sides only lose members as the rules are applied)."""
     hits = (
         applied.filter(pl.col("status") == "applied")
-        .select("key_id", pe=pair_key("pid", "epoch"))
+        .select("stack_id", pe=pair_key("pid", "epoch"))
         .join(law.rule_sides, on="pe")
-        .group_by("key_id", "rule_idx")
+        .group_by("stack_id", "rule_idx")
         .agg(sides=pl.col("winner").n_unique())
     )
-    return hits.filter(pl.col("sides") == 2).select("key_id", "rule_idx")
+    return hits.filter(pl.col("sides") == 2).select("stack_id", "rule_idx")
