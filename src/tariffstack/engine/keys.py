@@ -4,8 +4,10 @@ Two lines with the same HTS10, origin, importing country, law epoch, schedule re
 claim, units, condition bits and set of content facts given have the same stack: the same MFN
 rate, the same provisions in force and in scope, the same conditions met, the same exceptions and
 (where no rule needs the line's own values) the same precedence outcome. The evaluator decides the
-stack once per key and broadcasts it to the lines, where only arithmetic on the line's own value,
-content and quantities remains. A realistic million lines has about 100,000 keys; one line has one.
+MFN line once per key and the stack once per set of keys that share it (scope class, epoch, content
+facts given, condition bits: :func:`tariffstack.engine.stack.stack_keys`), and broadcasts both to
+the lines, where only arithmetic on the line's own value, content and quantities remains. A
+realistic million lines has about 100,000 keys; one line has one.
 """
 
 from __future__ import annotations
