@@ -1,5 +1,5 @@
-"""Per-line columns put beside the lines by position give what the left join gives, and refuse what a
-join would resolve silently (an id twice, an id that is no line's)."""
+"""Per-line (and per-key) columns put beside the lines by position give what the join gives, and
+refuse what a join would resolve silently (an id twice, an id that is no line's, a key missing)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from tariffstack.engine import rows
-from tariffstack.engine.rows import consecutive_start, left_join_lines
+from tariffstack.engine.rows import consecutive_start, join_by_position, left_join_lines
 
 
 def _lines(ids: list[int]) -> pl.DataFrame:
@@ -64,3 +64,43 @@ def test_few_lines_take_the_join_with_the_same_result(monkeypatch: pytest.Monkey
     by_position = left_join_lines(lines, per_line)
     monkeypatch.setattr(rows, "POSITION_MIN_ROWS", 10**9)
     assert left_join_lines(lines, per_line).equals(by_position)
+
+
+def _per_key(ids: list[int]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"key_id": ids, "rate": [i * 7 for i in ids]}, schema={"key_id": pl.Int64, "rate": pl.Int64}
+    )
+
+
+@pytest.mark.parametrize("min_rows", [2, 10**9])  # by position, and the join it stands for
+def test_keys_by_position_equal_the_inner_join_in_the_lines_order(
+    monkeypatch: pytest.MonkeyPatch, min_rows: int
+) -> None:
+    monkeypatch.setattr(rows, "POSITION_MIN_ROWS", min_rows)
+    rng = random.Random(7)
+    keys = list(range(300))
+    rng.shuffle(keys)  # the per-key rows in no order
+    lines = pl.DataFrame({"line_id": range(2_000), "key_id": [rng.randrange(300) for _ in range(2_000)]})
+    per_key = _per_key(keys)
+    got = join_by_position(lines, per_key, "key_id", 300)
+    assert got.equals(lines.join(per_key, on="key_id", maintain_order="left"))
+    assert got["line_id"].to_list() == list(range(2_000))
+
+
+def test_keys_by_position_refuse_a_key_twice_or_missing() -> None:
+    lines = pl.DataFrame({"line_id": [0, 1, 2], "key_id": [0, 1, 1]})
+    with pytest.raises(ValueError, match="an id twice"):
+        join_by_position(lines, _per_key([0, 1, 1]), "key_id", 3)
+    with pytest.raises(ValueError, match="2 rows for 3 ids"):
+        join_by_position(lines, _per_key([0, 1]), "key_id", 3)
+
+
+def test_rows_are_flagged_sorted_only_when_they_are() -> None:
+    """The engine sums each line's rows with a group-by that trusts the sorted flag; a flag set on
+    rows out of order would sum the wrong rows together."""
+    from tariffstack.engine.evaluate import _flag_line_order
+
+    in_order = pl.DataFrame({"line_id": [0, 0, 1, 3, 3, 3]})
+    out_of_order = pl.DataFrame({"line_id": [0, 3, 1, 3, 0, 3]})
+    assert _flag_line_order(in_order)["line_id"].flags["SORTED_ASC"]
+    assert not _flag_line_order(out_of_order)["line_id"].flags["SORTED_ASC"]

@@ -29,7 +29,7 @@ from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
 from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents
-from tariffstack.engine.rows import left_join_lines
+from tariffstack.engine.rows import join_by_position, left_join_lines
 from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
 from tariffstack.engine.stack import (
     apply_exceptions,
@@ -76,6 +76,15 @@ LINE_COLUMNS = (
     "remit_rule_idx",
 )
 AMOUNT_INPUTS = ["top_up_ppm", "mfn_adval_ppm", "ppm", "is_duty"]  # what :func:`amounts` reads
+# The stack columns the lines outside the precedence pass need (the output's, the amounts' and the
+# bases' inputs): the join to the lines copies no others.
+PER_LINE = ("line_id", "base_cents", "base_missing", "rate_ppm", "amount_cents", "mfn_adval_ppm")
+PLAIN_COLUMNS = [
+    "stack_id",
+    *(c for c in (*LINE_COLUMNS, *AMOUNT_INPUTS) if c not in PER_LINE),
+    "base_code",
+    "share_ppm",
+]
 OVERRULED_COLUMNS = ("line_id", "pid", "hid", "mid", "rate_idx", "status", "rule_idx", "winner_pid")
 
 
@@ -204,7 +213,9 @@ class Evaluation:
         )
 
 
-def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, lines_out: pl.DataFrame) -> pl.DataFrame:
+def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]) -> pl.DataFrame:
+    """One row per line; ``applied`` holds the applied Chapter 99 rows, each line's all in one of
+    the frames (so each is summed per line on its own)."""
     customs = ~pl.col("is_deposit")
     amount = pl.col("amount_cents")
     # Each part is a column of the amount where it counts (0 elsewhere), summed per line.
@@ -214,14 +225,17 @@ def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, lines_out: pl.DataFrame) ->
         "void_cents": pl.col("void") & customs,
         "remitted_cents": pl.col("remit_rule_idx").is_not_null() & customs,
     }
-    totals = (
-        lines_out.select(
-            "line_id",
-            "prohibited",
-            *(pl.when(where).then(amount).otherwise(0).alias(name) for name, where in parts.items()),
-        )
-        .group_by("line_id")
-        .agg(*(pl.col(name).sum() for name in parts), pl.col("prohibited").any())
+    totals = pl.concat(
+        [
+            rows.select(
+                "line_id",
+                "prohibited",
+                *(pl.when(where).then(amount).otherwise(0).alias(name) for name, where in parts.items()),
+            )
+            .group_by("line_id")
+            .agg(*(pl.col(name).sum() for name in parts), pl.col("prohibited").any())
+            for rows in [frame for frame in applied if not frame.is_empty()] or applied[:1]
+        ]
     )
     adcvd = (
         ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0))
@@ -319,7 +333,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     )
     acting_stacks = by_value["stack_id"].implode()
 
-    with_schedule = line_keys.join(schedule, on="key_id")
+    with_schedule = join_by_position(line_keys, schedule, "key_id", keys.height)
     mfn = with_schedule.select(
         *(c for c in MFN_COLUMNS if c not in ("mfn_cents", "entry_day")),
         mfn_cents=mfn_cents(),
@@ -335,17 +349,22 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         stack_id=pl.lit(key_stacks).gather(pl.col("key_id")),
     )
     acting = pl.col("stack_id").is_in(acting_stacks)
-    plain = with_bases(facts.filter(~acting).join(live_s, on="stack_id"))
+    plain = with_bases(
+        facts.filter(~acting).join(live_s.select(PLAIN_COLUMNS), on="stack_id", maintain_order="left")
+    )
     ruled = apply_precedence(
         with_bases(facts.filter(acting).join(live_s.drop(*RULE_COLUMNS), on="stack_id")), law, acting_rules
     )
     # Only the precedence pass can leave a row not applied (every row of ``live_s`` is applied);
-    # the narrow columns are selected before the concat and the filter, so neither copies the rest.
+    # the narrow columns are selected before the merge and the filter, so neither copies the rest.
     needed = [c for c in LINE_COLUMNS if c not in ("rate_ppm", "amount_cents")] + AMOUNT_INPUTS
-    applied_rows = pl.concat(
-        [plain.select(needed), ruled.filter(pl.col("status") == "applied").select(needed)]
-    )
-    lines_out = amounts(applied_rows).select(LINE_COLUMNS)
+    # The two passes hold the lines of different stacks, so each line's rows are all in one part,
+    # and each part is summed per line on its own.
+    parts = [
+        amounts(_flag_line_order(plain.select(needed))).select(LINE_COLUMNS),
+        amounts(ruled.filter(pl.col("status") == "applied").select(needed)).select(LINE_COLUMNS),
+    ]
+    lines_out = pl.concat(parts)
     explanation = _Explanation(
         line_stacks=facts.select("line_id", "stack_id", "entry_ts"),
         stacks=stacks.select("stack_id", "class_id", "epoch"),
@@ -362,7 +381,16 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
             "stack_id", *(c for c in OVERRULED_COLUMNS if c != "line_id")
         ),
     )
-    return Evaluation(_summary(lines, mfn, lines_out), mfn, lines_out, [explanation], law)
+    return Evaluation(_summary(lines, mfn, parts), mfn, lines_out, [explanation], law)
+
+
+def _flag_line_order(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with ``line_id`` flagged sorted when it is (checked, never assumed): the plain rows
+    come in line order (the facts are, and their join keeps it), and a frame flagged sorted is
+    summed per line without hashing (a 500,000-line chunk's totals: ~130 → ~55 ms)."""
+    if rows["line_id"].is_sorted():
+        return rows.with_columns(pl.col("line_id").set_sorted())
+    return rows
 
 
 def _empty_hits() -> pl.DataFrame:
