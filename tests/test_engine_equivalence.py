@@ -1,7 +1,8 @@
-"""The per-key path equals a line-by-line evaluation, on random frames (property-based).
+"""The per-key and per-stack path equals a line-by-line evaluation, on random frames (property-based).
 
-The engine decides each stack once per key and broadcasts it to the lines; a key that left out a
-fact deciding the stack would give some line its neighbour's stack. Evaluating every random batch
+The engine decides the MFN line once per key and the stack once per set of keys that share it, and
+broadcasts both to the lines; a key or stack that left out a fact deciding it would give some line
+its neighbour's result. Evaluating every random batch
 as one frame, and each of its lines alone (where the line is its own key), must give the same
 result object for every line. The codes are those of the golden cases (every measure and
 boundary the law encodes); dates, claims, values, content and facts are drawn at random.
@@ -147,7 +148,7 @@ def test_keys_of_one_scope_class_share_a_stack_and_each_line_keeps_its_own_resul
     scoped, _ = scope_classes(keys, law)
     assert scoped["class_id"].n_unique() == 1  # the three codes are in one scope class
     of_key, stacks = stack_keys(scoped, law, keys.height)
-    stack_of_line = line_keys.sort("line_id")["key_id"].map_elements(of_key.__getitem__, return_dtype=int)
+    stack_of_line = of_key.gather(line_keys.sort("line_id")["key_id"]).to_list()
     assert keys.height == 5 and stacks.height == 3
     assert stack_of_line[0] == stack_of_line[1] == stack_of_line[2]
     assert len({stack_of_line[0], stack_of_line[3], stack_of_line[4]}) == 3

@@ -77,7 +77,7 @@ LINE_COLUMNS = (
 )
 AMOUNT_INPUTS = ["top_up_ppm", "mfn_adval_ppm", "ppm", "is_duty"]  # what :func:`amounts` reads
 # The stack columns the lines outside the precedence pass need (the output's, the amounts' and the
-# bases' inputs): the join to the lines copies no others.
+# bases' inputs, less what the lines have or compute themselves): the join copies no others.
 PER_LINE = ("line_id", "base_cents", "base_missing", "rate_ppm", "amount_cents", "mfn_adval_ppm")
 PLAIN_COLUMNS = [
     "stack_id",
@@ -356,7 +356,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         with_bases(facts.filter(acting).join(live_s.drop(*RULE_COLUMNS), on="stack_id")), law, acting_rules
     )
     # Only the precedence pass can leave a row not applied (every row of ``live_s`` is applied);
-    # the narrow columns are selected before the merge and the filter, so neither copies the rest.
+    # the narrow columns are selected before the concat and the filter, so neither copies the rest.
     needed = [c for c in LINE_COLUMNS if c not in ("rate_ppm", "amount_cents")] + AMOUNT_INPUTS
     # The two passes hold the lines of different stacks, so each line's rows are all in one part,
     # and each part is summed per line on its own.

@@ -58,9 +58,9 @@ def apply_precedence(applied: pl.DataFrame, law: CompiledLaw, acting: pl.DataFra
     ``acting`` holds (stack_id, rule_idx) for the rules that can act on each stack (see
     ``stacks_with_rules``); on the other stacks a rule would find no winner and loser applied
     together. A line is only ever touched by its own stack's rules, and it meets them in the law's
-    order, so one pass per rule serves every stack at once: the passes are the rules that act anywhere in the
-    frame (a few dozen at most), never one per line or per set of rules. Stacking in full ('add')
-    needs no pass.
+    order, so one pass per rule serves every stack at once: the passes are the rules that act
+    anywhere in the frame (a few dozen at most), never one per line or per set of rules. Stacking in
+    full ('add') needs no pass.
     """
     applied = applied.with_columns(
         pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
