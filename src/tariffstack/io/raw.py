@@ -1,7 +1,8 @@
 """Raw entry lines as a frame: JSON objects (or Python dicts) → one column per field seen.
 
 The JSON is decoded by Polars in one call (orjson serialises Python objects first, also in one
-call), so the boundary has no Python loop per line. Known fields are kept as text for the
+call; a list of objects is read as NDJSON where it can be, see :func:`_read`), so the boundary has
+no Python loop per line. Known fields are kept as text for the
 validator (numbers and booleans as their JSON text); pass-through ids keep their JSON type.
 A row that cannot be decoded as an object of scalar fields (a number, a nested object, a type
 clash with the other rows) is isolated by splitting the batch in halves until it stands alone,
@@ -36,10 +37,41 @@ def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(column).cast(pl.String)
 
 
+def _read(text: bytes) -> pl.DataFrame:
+    """The JSON list of objects ``text`` (as orjson writes it) as a frame.
+
+    Read as NDJSON where it can be: orjson separates the objects of a list by ``},{`` and writes
+    no line breaks, so each ``},{`` made a line break gives one object per line, which Polars reads
+    in parallel (1,000,000 lines: 3.6 → 2.4 s with the replacement). Where the text also occurs
+    elsewhere (in a string, in a list of objects) or an element is not an object, some line is not
+    a JSON object (the first break inside a string leaves that string open), the read fails, and the
+    list is read as one JSON document, as before. The document reader decides too where a type
+    clash makes the NDJSON reader fail (``true`` beside numbers), wherever a field may hold a list
+    or an object (``":[`` or ``":{`` in the text: the two readers type those differently), and
+    where no object has a field. A property test checks that the raw frame is the same either way."""
+    nested = b'":[' in text or b'":{' in text  # a field's value a list or an object (or such text)
+    if text.startswith(b"[{") and text.endswith(b"}]") and not nested:
+        try:
+            frame = pl.read_ndjson(text[1:-1].replace(b"},{", b"}\n{"), infer_schema_length=None)
+        except pl.exceptions.PolarsError:
+            pass
+        else:
+            if frame.width and all(dtype in _SCALAR for dtype in frame.schema.values()):
+                return frame
+    return pl.read_json(text, infer_schema_length=None)
+
+
+_SCALAR = (pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Null)
+
+
 def _decode(text: bytes) -> pl.DataFrame:
-    frame = pl.read_json(text, infer_schema_length=None)
+    frame = _read(text)
     return frame.with_columns(
-        pl.col(c).cast(pl.List(pl.String)) if c in LIST_FIELDS else _as_text(c, dtype)
+        # (an object where the list belongs is read as a struct, which the text cast refuses: the
+        # row is then isolated with its error)
+        pl.col(c).cast(pl.List(pl.String))
+        if c in LIST_FIELDS and not isinstance(dtype, pl.Struct)
+        else _as_text(c, dtype)
         for c, dtype in frame.schema.items()
         if c not in PASS_THROUGH
         and dtype != pl.String
@@ -53,14 +85,34 @@ def _isolate(rows: list[Any]) -> pl.DataFrame:
         return pl.DataFrame()
     try:
         frame = _decode(orjson.dumps(rows))
+        if frame.height == len(rows) and frame.width == 0:  # objects with no fields: no column
+            # holds their rows, and a frame of no columns loses them when concatenated
+            return pl.select(pl.repeat(None, len(rows), dtype=pl.String).alias(ROW_ERROR))
         if frame.height == len(rows):  # a batch that decodes to fewer rows is isolated too
             return frame
-    except (pl.exceptions.PolarsError, orjson.JSONEncodeError, TypeError, ValueError):
+    except (
+        pl.exceptions.PolarsError,
+        pl.exceptions.PanicException,
+        orjson.JSONEncodeError,
+        TypeError,
+        ValueError,
+    ):
         pass
     if len(rows) == 1:
         return _unreadable(rows[0])
     half = len(rows) // 2
-    return pl.concat([_isolate(rows[:half]), _isolate(rows[half:])], how="diagonal_relaxed")
+    return _stacked(_isolate(rows[:half]), _isolate(rows[half:]))
+
+
+def _stacked(first: pl.DataFrame, second: pl.DataFrame) -> pl.DataFrame:
+    """The rows of both halves; a field typed differently in each (a list of cases in one, a text
+    in the other) becomes text in both, so the field's own check names it on its rows."""
+    try:
+        return pl.concat([first, second], how="diagonal_relaxed")
+    except pl.exceptions.PolarsError:
+        clash = [c for c in first.columns if c in second.columns and first.schema[c] != second.schema[c]]
+        parts = [part.with_columns(_as_text(c, part.schema[c]) for c in clash) for part in (first, second)]
+        return pl.concat(parts, how="diagonal_relaxed")
 
 
 def _unreadable(row: Any) -> pl.DataFrame:
