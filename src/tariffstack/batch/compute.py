@@ -200,8 +200,8 @@ def compute_chunk(
             )
     frame = refund_columns(frame, rules, options.as_of, "liquidation_date" in mapping.fields)
     frame = reconcile(frame, ch99, mapping, engine)
-    ok_rows = frame.filter(pl.col("status") == "ok").select(line_id=pl.col("local_row").cast(pl.Int64))
     if options.lines:
+        ok_rows = frame.filter(pl.col("status") == "ok").select(line_id=pl.col("local_row").cast(pl.Int64))
         kept = _in_cbp_order(ch99.join(ok_rows, on="line_id", how="semi"))
         return frame, _lines_frame(_with_references(engine, kept))
     return frame, None
