@@ -529,7 +529,8 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     suspects = frame.filter(typed.select(pl.col("_flag") | suspect).to_series())
     # Where no row is suspect, no message is built and no value blanked: on a call of a few lines
     # the messages' expressions alone cost a few ms to plan, whatever the rows.
-    if suspects.is_empty():
+    clean = suspects.is_empty()
+    if clean:
         typed = typed.with_columns(error=pl.lit(None, dtype=pl.String))
     else:
         messages = [_message("line", pl.col(ROW_ERROR)), _unknown_fields(raw.columns), *field_messages]
@@ -539,7 +540,7 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     typed = typed.select(
         "line_id",
         *(
-            (pl.col(c) if suspects.is_empty() else pl.when(ok).then(pl.col(c))).alias(c)
+            (pl.col(c) if clean else pl.when(ok).then(pl.col(c))).alias(c)
             if c in typed.columns
             else pl.lit(None, dtype=dtype).alias(c)
             for c, dtype in SCHEMA.items()

@@ -46,22 +46,17 @@ def _read(text: bytes) -> pl.DataFrame:
     elsewhere (in a string, in a list of objects) or an element is not an object, some line is not
     a JSON object (the first break inside a string leaves that string open), the read fails, and the
     list is read as one JSON document, as before. The document reader decides too where a type
-    clash makes the NDJSON reader fail (``true`` beside numbers), wherever a field may hold a list
-    or an object (``":[`` or ``":{`` in the text: the two readers type those differently), and
-    where no object has a field. A property test checks that the raw frame is the same either way."""
+    clash makes the NDJSON reader fail (``true`` beside numbers) and wherever a field may hold a
+    list or an object (``":[`` or ``":{`` in the text: the two readers type those differently; in
+    orjson's text a list or object value always follows ``":``). A property test checks that the
+    raw frame is the same either way."""
     nested = b'":[' in text or b'":{' in text  # a field's value a list or an object (or such text)
     if text.startswith(b"[{") and text.endswith(b"}]") and not nested:
         try:
-            frame = pl.read_ndjson(text[1:-1].replace(b"},{", b"}\n{"), infer_schema_length=None)
+            return pl.read_ndjson(text[1:-1].replace(b"},{", b"}\n{"), infer_schema_length=None)
         except pl.exceptions.PolarsError:
             pass
-        else:
-            if frame.width and all(dtype in _SCALAR for dtype in frame.schema.values()):
-                return frame
     return pl.read_json(text, infer_schema_length=None)
-
-
-_SCALAR = (pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Null)
 
 
 def _decode(text: bytes) -> pl.DataFrame:
@@ -85,18 +80,13 @@ def _isolate(rows: list[Any]) -> pl.DataFrame:
         return pl.DataFrame()
     try:
         frame = _decode(orjson.dumps(rows))
-        if frame.height == len(rows) and frame.width == 0:  # objects with no fields: no column
-            # holds their rows, and a frame of no columns loses them when concatenated
-            return pl.select(pl.repeat(None, len(rows), dtype=pl.String).alias(ROW_ERROR))
         if frame.height == len(rows):  # a batch that decodes to fewer rows is isolated too
+            # Objects with no fields: no column holds their rows, and a frame of no columns loses
+            # them when concatenated, so they get the (empty) row-error column.
+            if frame.width == 0:
+                return pl.select(pl.repeat(None, len(rows), dtype=pl.String).alias(ROW_ERROR))
             return frame
-    except (
-        pl.exceptions.PolarsError,
-        pl.exceptions.PanicException,
-        orjson.JSONEncodeError,
-        TypeError,
-        ValueError,
-    ):
+    except (pl.exceptions.PolarsError, orjson.JSONEncodeError, TypeError, ValueError):
         pass
     if len(rows) == 1:
         return _unreadable(rows[0])
