@@ -32,6 +32,14 @@ GOOD = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "valu
         ({"pharma_company_program": "deal"}, "pharma_company_program", "'deal' is not one of annex_iii"),
         ({"no_metal_content": "yes"}, "no_metal_content", "'yes' must be true or false"),
         ({"arrival_date": "29 Sep"}, "arrival_date", "'29 Sep' is not a date"),
+        ({"spi": "UST"}, "spi", "'UST' is Canada's CUSMA treatment; a USMCA claim into the U.S. is S or S+"),
+        ({"spi": "CUSMA"}, "spi", "'CUSMA' is Canada's CUSMA treatment"),
+        (
+            {"spi": "S", "importing_country": "CA"},
+            "spi",
+            "'S' is a U.S. program; a CUSMA claim into Canada is UST",
+        ),
+        ({"spi": "usmca", "importing_country": "ca"}, "spi", "'usmca' is a U.S. program"),
     ],
 )
 def test_bad_field_is_named(engine: Engine, change: dict, field: str, words: str) -> None:
@@ -42,6 +50,14 @@ def test_bad_field_is_named(engine: Engine, change: dict, field: str, words: str
     assert result["error"]["field"] == field
     assert words in result["error"]["message"]
     assert result["total_duty"] is None
+
+
+@pytest.mark.parametrize(("spi", "importing"), [("S", "US"), ("S+", None), ("UST", "CA"), ("10", "ca")])
+def test_a_program_of_the_importing_country_is_no_error(
+    engine: Engine, spi: str, importing: str | None
+) -> None:
+    row = {**GOOD, "spi": spi, **({"importing_country": importing} if importing else {})}
+    assert engine.calc([row])[0]["error"] is None
 
 
 def test_unknown_code_suggests_nearest_valid_codes(engine: Engine) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tariffstack.engine.money import ad_valorem_cents, cents_to_str, specific_cents, to_cents
 
@@ -64,3 +66,13 @@ def test_batch_money_columns_are_the_exact_dollars_of_the_cents() -> None:
         Decimal("-1.00"),
     ]
     assert money_column(pl.Series("n", [None, None])).to_list() == [None, None]
+
+
+@given(st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), max_size=200))
+def test_contract_money_text_is_the_cents_over_100_exactly(cents: list[int | None]) -> None:
+    """The contract's amounts (``"123.45"``, ``"-0.05"``) are the exact decimal of the cents, for any
+    Int64, as Python's Decimal writes it."""
+    from tariffstack.io.output import money
+
+    texts = pl.DataFrame({"c": cents}, schema={"c": pl.Int64}).select(money(pl.col("c"))).to_series()
+    assert texts.to_list() == [None if c is None else cents_to_str(c) for c in cents]

@@ -10,6 +10,7 @@ import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
+from tariffstack.engine.query import run
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
@@ -84,15 +85,17 @@ def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
     return pl.concat([inputs, rows.select("line_id", message=message)])
 
 
-def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
-    """Applied Chapter 99 lines and the MFN line of each computed line, with texts, in CBP order."""
-    prov = law.provisions.select("pid", "heading", "measure_id", "kind", "authority", "base_kind")
-    rules = law.rules.select("rule_idx", "rule_id", "rule_citation")
-    winners = law.provisions.select(remainder_winner_pid="pid", winner_heading="heading")
+def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
+    """Applied Chapter 99 lines and the MFN line of each computed line, with texts, in CBP order
+    (a query: the caller collects it with what it builds on it, :mod:`tariffstack.engine.query`)."""
+    prov = law.provisions.lazy().select("pid", "heading", "measure_id", "kind", "authority", "base_kind")
+    rules = law.rules.lazy().select("rule_idx", "rule_id", "rule_citation")
+    winners = law.provisions.lazy().select(remainder_winner_pid="pid", winner_heading="heading")
     ch99 = (
-        ev.lines.join(prov, on="pid")
+        ev.lines.lazy()
+        .join(prov, on="pid")
         .join(
-            law.rates.select("rate_idx", "rate_text", "ref_instrument", "ref_citation", "ref_url"),
+            law.rates.lazy().select("rate_idx", "rate_text", "ref_instrument", "ref_citation", "ref_url"),
             on="rate_idx",
         )
         .join(rules, left_on="remainder_rule_idx", right_on="rule_idx", how="left")
@@ -128,14 +131,16 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
             .otherwise(pl.col("base_kind")),
         )
     )
-    revisions = store.revisions.select("revision").with_row_index("rev_idx")
+    revisions = store.revisions.lazy().select("revision").with_row_index("rev_idx")
     mfn_frame = (
         ev.mfn if "ca_text" in ev.mfn.columns else ev.mfn.with_columns(ca_text=pl.lit(None, dtype=pl.String))
     )
     is_ca = pl.col("ca_text").is_not_null()
+    values = ev.summary.lazy().select("line_id", "value_cents")
     ca = (
-        mfn_frame.filter(pl.col("mfn_error").is_null() & is_ca)
-        .join(ev.summary.select("line_id", "value_cents"), on="line_id")
+        mfn_frame.lazy()
+        .filter(pl.col("mfn_error").is_null() & is_ca)
+        .join(values, on="line_id")
         .select(
             "line_id",
             heading=pl.concat_str(
@@ -165,10 +170,11 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.DataFrame:
         )
     )
     mfn = (
-        mfn_frame.filter(pl.col("mfn_error").is_null() & ~is_ca)
-        .join(store.mfn_indexed.select("mfn_idx", "general_text", "usmca_text"), on="mfn_idx")
+        mfn_frame.lazy()
+        .filter(pl.col("mfn_error").is_null() & ~is_ca)
+        .join(store.mfn_indexed.lazy().select("mfn_idx", "general_text", "usmca_text"), on="mfn_idx")
         .join(revisions, on="rev_idx")
-        .join(ev.summary.select("line_id", "value_cents"), on="line_id")
+        .join(values, on="line_id")
         .select(
             "line_id",
             heading=dotted_expr(pl.col("hts10")),
@@ -204,21 +210,27 @@ NO_HEADING = 1 << 62  # sorts a measure with nothing in scope after the headings
 REASON_KEY = ("pid", "status", "rate_idx", "except_hid", "winner_pid", "rule_idx")  # what a reason says
 
 
-def _reasons(combos: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+def _condition_texts(law: CompiledLaw) -> pl.DataFrame:
+    """(pid, cond_text) of every provision with a condition: a table of the law alone, built once."""
+    if "condition_texts" not in law.memo:
+        law.memo["condition_texts"] = pl.DataFrame(
+            [{"pid": pid, "cond_text": text} for pid, (_, text) in law.conditions.items()],
+            schema={"pid": pl.Int64, "cond_text": pl.String},
+        )
+    return law.memo["condition_texts"]
+
+
+def _reasons(combos: pl.LazyFrame, law: CompiledLaw) -> pl.LazyFrame:
     """The measure, heading and reason text of each distinct ``REASON_KEY`` (a few hundred even for
     millions of lines): the text is built once per reason, not once per line."""
-    prov = law.provisions.select("pid", "mid", "measure_id", "heading", "base_kind", "heading_rank")
-    conditions = pl.DataFrame(
-        [{"pid": pid, "cond_text": text} for pid, (_, text) in law.conditions.items()],
-        schema={"pid": pl.Int64, "cond_text": pl.String},
-    )
-    excepts = law.provisions.select(except_hid="hid", except_heading="heading").unique("except_hid")
-    winners = law.provisions.select(winner_pid="pid", winner_heading="heading")
-    rules = law.rules.select("rule_idx", "rule_id", "rule_label", "rule_instrument", "rule_citation")
+    prov = law.provisions.lazy().select("pid", "mid", "measure_id", "heading", "base_kind", "heading_rank")
+    excepts = law.provisions.lazy().select(except_hid="hid", except_heading="heading").unique("except_hid")
+    winners = law.provisions.lazy().select(winner_pid="pid", winner_heading="heading")
+    rules = law.rules.lazy().select("rule_idx", "rule_id", "rule_label", "rule_instrument", "rule_citation")
     return (
         combos.join(prov, on="pid")
-        .join(law.rates.select("rate_idx", "note"), on="rate_idx", how="left")
-        .join(conditions, on="pid", how="left")
+        .join(law.rates.lazy().select("rate_idx", "note"), on="rate_idx", how="left")
+        .join(_condition_texts(law).lazy(), on="pid", how="left")
         .join(excepts, on="except_hid", how="left")
         .join(winners, on="winner_pid", how="left")
         .join(rules, on="rule_idx", how="left")
@@ -250,9 +262,9 @@ def _reasons(combos: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     )
 
 
-def _scope_reasons(pairs: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
+def _scope_reasons(pairs: pl.LazyFrame, law: CompiledLaw) -> pl.LazyFrame:
     """Status and reason of a measure with nothing in scope, per distinct (origin, importing country)."""
-    measures = law.measures.select("mid", "measure_id", "importing_country", "measure_countries")
+    measures = law.measures.lazy().select("mid", "measure_id", "importing_country", "measure_countries")
     in_country = pl.col("measure_countries").list.contains(pl.col("origin"))
     return pairs.join(measures, on="importing_country").select(
         "origin",
@@ -268,24 +280,36 @@ def _scope_reasons(pairs: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
     )
 
 
-def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
+def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     """Provisions in scope that did not apply, and measures with nothing in scope, with reasons;
-    ordered by line, measure, heading (measures with nothing in scope last), provision."""
-    not_applied = ev.not_applied_unordered.with_columns(pl.col("status").cast(pl.String))
-    reasons = _reasons(not_applied.select(REASON_KEY).unique(), law)
-    in_scope = not_applied.select("line_id", *REASON_KEY).join(reasons, on=list(REASON_KEY), nulls_equal=True)
+    ordered by line, measure, heading (measures with nothing in scope last), provision (a query;
+    the frames two of its branches read are collected first)."""
+    not_applied = (
+        ev.not_applied_unordered.lazy()
+        .select("line_id", *REASON_KEY)
+        .with_columns(pl.col("status").cast(pl.String))
+    )
+    not_applied = run(not_applied)
+    reasons = _reasons(not_applied.lazy().select(REASON_KEY).unique(), law)
+    in_scope = run(not_applied.lazy().join(reasons, on=list(REASON_KEY), nulls_equal=True))
     touched = pl.concat(
         [
-            ev.lines.select("line_id", "pid").join(law.provisions.select("pid", "mid"), on="pid").drop("pid"),
-            in_scope.select("line_id", "mid"),
+            ev.lines.lazy()
+            .select("line_id", "pid")
+            .join(law.provisions.lazy().select("pid", "mid"), on="pid")
+            .drop("pid"),
+            in_scope.lazy().select("line_id", "mid"),
         ]
     ).unique()
-    computed = ev.summary.filter(pl.col("total_cents").is_not_null()).select(
-        "line_id", "origin", "importing_country"
+    computed = run(
+        ev.summary.lazy()
+        .filter(pl.col("total_cents").is_not_null())
+        .select("line_id", "origin", "importing_country")
     )
-    scope = _scope_reasons(computed.select("origin", "importing_country").unique(), law)
+    scope = _scope_reasons(computed.lazy().select("origin", "importing_country").unique(), law)
     others = (
-        computed.join(scope, on=["origin", "importing_country"])
+        computed.lazy()
+        .join(scope, on=["origin", "importing_country"])
         .join(touched, on=["line_id", "mid"], how="anti")
         .select(
             "line_id",
@@ -300,28 +324,37 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
     )
     columns = ["line_id", "mid", "measure_id", "heading", "status", "reason", "heading_rank", "pid"]
     return (
-        pl.concat([in_scope.select(columns), others.select(columns)])
+        pl.concat([in_scope.lazy().select(columns), others.select(columns)])
         .sort("line_id", "mid", "heading_rank", "pid", nulls_last=True)
         .select("line_id", "measure_id", "heading", "status", "reason")
     )
 
 
-def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.DataFrame:
-    """Law verified only to a date before the entry; customs duty not known (Canada's MFN tariff)."""
-    stale = ev.caveats.join(law.measures.select("mid", "measure_id", "verified_to"), on="mid").select(
-        "line_id",
-        caveat=pl.format(
-            "{}: law verified to {}; later changes may be missing",
-            pl.col("measure_id"),
-            pl.col("verified_to").dt.date().cast(pl.String),
-        ),
+def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
+    """Law verified only to a date before the entry; customs duty not known (Canada's MFN tariff).
+    A query, collected by the caller."""
+    stale = (
+        ev.caveats.lazy()
+        .join(law.measures.lazy().select("mid", "measure_id", "verified_to"), on="mid")
+        .select(
+            "line_id",
+            caveat=pl.format(
+                "{}: law verified to {}; later changes may be missing",
+                pl.col("measure_id"),
+                pl.col("verified_to").dt.date().cast(pl.String),
+            ),
+        )
     )
     if "ca_text" not in ev.mfn.columns:
         return stale
-    unknown = ev.mfn.filter(pl.col("ca_text").is_not_null() & pl.col("mfn_cents").is_null()).select(
-        "line_id",
-        caveat=pl.format(
-            "customs duty not known: {}; total_duty is null, additional_total is known", pl.col("ca_text")
-        ),
+    unknown = (
+        ev.mfn.lazy()
+        .filter(pl.col("ca_text").is_not_null() & pl.col("mfn_cents").is_null())
+        .select(
+            "line_id",
+            caveat=pl.format(
+                "customs duty not known: {}; total_duty is null, additional_total is known", pl.col("ca_text")
+            ),
+        )
     )
     return pl.concat([stale, unknown])

@@ -7,9 +7,12 @@ line's own value and quantities times that rate.
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from tariffstack.engine.money import ad_valorem_cents, specific_cents
+from tariffstack.engine.query import run
 from tariffstack.hts.store import Store
 
 USMCA_SPI = ["S", "S+"]
@@ -39,8 +42,9 @@ def revision_starts(store: Store) -> pl.Series:
     return store.revisions["in_force_from"].sort()
 
 
-def _us(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
-    """MFN rate row and error code per U.S. key, from the schedule revision in force."""
+def _us(keys: pl.LazyFrame, codes: pl.Series, store: Store) -> pl.LazyFrame:
+    """MFN rate row and error code per U.S. key, from the schedule revision in force (a query);
+    ``codes`` holds at least the keys' codes (UInt64)."""
     starts = revision_starts(store)
     keyed = keys.select(
         "key_id",
@@ -53,7 +57,7 @@ def _us(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
         code=pl.col("hts10").cast(pl.UInt64),
         rev_from=pl.lit(starts).gather(pl.col("rev_idx")),
     ).sort("rev_from")
-    mfn = store.mfn_indexed.select(
+    mfn = store.mfn_indexed.lazy().select(
         "mfn_idx",
         "code",
         "valid_from",
@@ -62,8 +66,8 @@ def _us(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
         "usmca_status",
         *[f"{side}_{name}" for side in ("general", "usmca") for name in RATE_PARTS],
     )
-    if keyed.height < SMALL_FRAME:  # a few keys: search only their codes' intervals
-        mfn = mfn.filter(pl.col("code").is_in(keyed["code"].implode()))
+    if codes.len() < SMALL_FRAME:  # a few keys: search only their codes' intervals
+        mfn = mfn.filter(pl.col("code").is_in(codes.implode()))
     joined = keyed.join_asof(
         mfn,
         left_on="rev_from",
@@ -116,10 +120,10 @@ def _us(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
     )
 
 
-def _ca(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
+def _ca(keys: pl.LazyFrame, store: Store) -> pl.LazyFrame:
     """Customs duty of U.S. goods entering Canada: 0 under a CUSMA claim on a line the CUSMA schedule
     makes free; otherwise not known (Canada's MFN tariff is not in the reference data) — never 0."""
-    cusma = store.ca_cusma.select("tariff8", "us_duty_rate")
+    cusma = store.ca_cusma.lazy().select("tariff8", "us_duty_rate")
     frame = keys.select("key_id", "spi", tariff8=pl.col("hts10").str.slice(0, 8)).join(
         cusma, on="tariff8", how="left"
     )
@@ -145,19 +149,20 @@ def _ca(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
 
 
 def key_schedule(keys: pl.DataFrame, store: Store) -> pl.DataFrame:
-    """One schedule row per key (``KEY_SCHEDULE_SCHEMA``)."""
+    """One schedule row per key (``KEY_SCHEDULE_SCHEMA``), in one query over both directions."""
+    country = keys["importing_country"]
     parts = []
-    us = keys.filter(pl.col("importing_country") == "US")
-    if not us.is_empty():
-        parts.append(_us(us, store))
-    ca = keys.filter(pl.col("importing_country") == "CA")
-    if not ca.is_empty():
-        parts.append(_ca(ca, store))
+    if (country == "US").any():
+        us = keys.lazy().filter(pl.col("importing_country") == "US")
+        parts.append(_us(us, keys["hts10"].cast(pl.UInt64), store))
+    if (country == "CA").any():
+        parts.append(_ca(keys.lazy().filter(pl.col("importing_country") == "CA"), store))
     if not parts:
         return pl.DataFrame(schema=KEY_SCHEDULE_SCHEMA)
-    return pl.concat([p.select(list(KEY_SCHEDULE_SCHEMA)).cast(KEY_SCHEDULE_SCHEMA) for p in parts])
+    return run(pl.concat([p.select(list(KEY_SCHEDULE_SCHEMA)).cast(KEY_SCHEDULE_SCHEMA) for p in parts]))
 
 
+@functools.cache
 def mfn_cents() -> pl.Expr:
     """The MFN amount of a line (its value and quantities × the key's rate); null when not known."""
     us_amount = (

@@ -13,12 +13,14 @@ on that day: after both the 12:00 a.m. and 12:01 a.m. boundaries that instrument
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time
 from typing import Any
 
 import polars as pl
 
 from tariffstack.engine.money import MAX_VALUE_CENTS
+from tariffstack.engine.query import Frame, run
 from tariffstack.hts.codes import normalize_hts_expr
 from tariffstack.hts.rates import UNIT_SYNONYMS
 from tariffstack.io.distinct import STAGE_MIN_ROWS, per_distinct
@@ -67,7 +69,7 @@ def _given(field: str) -> pl.Expr:
 NUMBER_FIELDS = ("value", *MONEY_FIELDS, "quantity", "quantity2", "ad_rate", "cvd_rate")
 
 
-def _split_numbers(frame: pl.DataFrame, present: frozenset[str]) -> pl.DataFrame:
+def _split_numbers(frame: Frame, present: frozenset[str]) -> Frame:
     """The whole and fractional digits of each decimal field given, read once (``_whole_<f>``,
     ``_frac_<f>``; null when the text is not a plain decimal number).
 
@@ -233,7 +235,8 @@ def _cases(dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
-    """Each output column: (typed value, message), in the order errors are reported."""
+    """Each output column: (typed value, message), in the order errors are reported; a name that
+    starts with ``_`` is a check across fields: (its test over the typed columns, message)."""
     out: dict[str, tuple[pl.Expr, pl.Expr]] = {}
     hts = normalize_hts_expr(pl.col("hts"))
     digits = _text("hts").str.strip_chars().str.replace_all(r"[.\s\-]", "")
@@ -389,7 +392,11 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
             )
         )
     )
-    out["_spi_program"] = (pl.lit(None), crossed)
+    # A check across fields: (the test of the typed columns that flags the row, the message).
+    program_clash = ((pl.col("importing_country") == "CA") & pl.col("spi").is_in(["S", "S+"])) | (
+        (pl.col("importing_country") == "US") & (pl.col("spi") == "UST")
+    )
+    out["_spi_program"] = (program_clash.fill_null(False), crossed)
     for field in ("ad_rate", "cvd_rate"):
         milli, message = _scaled(field, 3, 12)
         out[f"{field}_ppm"] = (milli * 10, message)  # 1 percent = 10_000 ppm = 1000 milli × 10
@@ -434,9 +441,8 @@ def _plan(schema: pl.Schema, present: frozenset[str]) -> tuple[list[pl.Expr], pl
             if name not in _ALWAYS and not sources:
                 continue
             messages.append(message)
-            if name.startswith("_"):  # a check across fields, on the inputs (spi against importer)
-                first.append(message.is_not_null().alias(f"_given{name}"))
-                suspects.append(pl.col(f"_given{name}"))
+            if name.startswith("_"):  # a check across fields (spi against importer), on the typed
+                suspects.append(expr)  # columns: its message is built only for the rows it flags
                 continue
             first.append(expr.alias(name))
             if name in _ALWAYS:
@@ -516,12 +522,12 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     native values); return the typed frame (``SCHEMA``, one row per input row, ``line_id`` = row
     index) and the pass-through ids (``line_id`` and whichever of ``PASS_THROUGH`` were given)."""
     missing = [c for c in KNOWN_FIELDS if c not in raw.columns]
-    frame = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
-    if ROW_ERROR not in frame.columns:
+    frame = raw.lazy().with_columns(_absent(tuple(missing)))
+    if ROW_ERROR not in raw.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(ROW_ERROR))
     frame = frame.with_row_index(_INDEX).with_columns(pl.col(_INDEX).cast(pl.Int64))
     present = frozenset(c for c in raw.columns if c in KNOWN_FIELDS)
-    frame = _split_numbers(frame, present)
+    frame = run(_split_numbers(frame, present))
     typed_exprs, suspect, field_messages = _plan(frame.schema, present)
     unknown = [c for c in raw.columns if c not in KNOWN_FIELDS and c != ROW_ERROR]
     flagged = pl.any_horizontal(pl.col(ROW_ERROR).is_not_null(), *(pl.col(c).is_not_null() for c in unknown))
@@ -531,24 +537,37 @@ def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     # the messages' expressions alone cost a few ms to plan, whatever the rows.
     clean = suspects.is_empty()
     if clean:
-        typed = typed.with_columns(error=pl.lit(None, dtype=pl.String))
+        result = typed.lazy().with_columns(error=pl.lit(None, dtype=pl.String))
     else:
         messages = [_message("line", pl.col(ROW_ERROR)), _unknown_fields(raw.columns), *field_messages]
         errors = suspects.select(pl.col(_INDEX).alias("line_id"), error=pl.coalesce(*messages))
-        typed = typed.join(errors, on="line_id", how="left")
+        result = typed.lazy().join(errors.lazy(), on="line_id", how="left")
+    result = result.select(_typed_columns(tuple(typed.columns), clean)).cast(SCHEMA)
+    return run(result.select(list(SCHEMA))), passthrough_ids(raw)
+
+
+@functools.lru_cache(maxsize=64)
+def _absent(missing: tuple[str, ...]) -> list[pl.Expr]:
+    """Null text columns for the fields an input does not give (built once per set of fields)."""
+    return [pl.lit(None, dtype=pl.String).alias(c) for c in missing]
+
+
+@functools.lru_cache(maxsize=256)
+def _typed_columns(columns: tuple[str, ...], clean: bool) -> list[pl.Expr]:
+    """The typed frame's columns (``SCHEMA``) from the first pass's ``columns``: a row with an error
+    keeps no value; a field the input does not have is null. Built once per input shape."""
     ok = pl.col("error").is_null()
-    typed = typed.select(
-        "line_id",
+    return [
+        pl.col("line_id"),
         *(
             (pl.col(c) if clean else pl.when(ok).then(pl.col(c))).alias(c)
-            if c in typed.columns
+            if c in columns
             else pl.lit(None, dtype=dtype).alias(c)
             for c, dtype in SCHEMA.items()
             if c not in ("line_id", "error")
         ),
-        "error",
-    ).cast(SCHEMA)
-    return typed.select(list(SCHEMA)), passthrough_ids(raw)
+        pl.col("error"),
+    ]
 
 
 def passthrough_ids(raw: pl.DataFrame) -> pl.DataFrame:
