@@ -6,6 +6,8 @@ onto the same frames (never re-deciding anything), so an explanation always matc
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw
@@ -85,6 +87,110 @@ def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
     return pl.concat([inputs, rows.select("line_id", message=message)])
 
 
+def _columns(*names: str, **exprs: pl.Expr | str) -> list[pl.Expr]:
+    """A select's arguments as one list (names first, then the named expressions, in order)."""
+    return [pl.col(n) for n in names] + [
+        (pl.col(e) if isinstance(e, str) else e).alias(n) for n, e in exprs.items()
+    ]
+
+
+@functools.cache
+def _ch99_columns() -> list[pl.Expr]:
+    """The columns of an applied Chapter 99 line (built once per process)."""
+    return _columns(
+        "line_id",
+        "heading",
+        "measure_id",
+        "kind",
+        "reporting_order",
+        "base_cents",
+        "rate_ppm",
+        "amount_cents",
+        "void",
+        "reported",
+        "authority",
+        "ref_instrument",
+        "ref_citation",
+        "ref_url",
+        remitted=pl.col("remit_rule_idx").is_not_null(),
+        rate_text=pl.lit(None, dtype=pl.String),
+        base_kind=pl.when(pl.col("rule_id").is_not_null())
+        .then(
+            pl.format(
+                "value less the {} base (rule {}: {})",
+                pl.col("winner_heading"),
+                pl.col("rule_id"),
+                pl.col("rule_citation"),
+            )
+        )
+        .when(pl.col("base_missing") & (pl.col("base_kind") != "value"))
+        .then(pl.format("full value ({} not given)", pl.col("base_kind")))
+        .otherwise(pl.col("base_kind")),
+    )
+
+
+@functools.cache
+def _ca_columns() -> list[pl.Expr]:
+    """The columns of Canada's customs-duty line (built once per process)."""
+    return _columns(
+        "line_id",
+        heading=pl.concat_str(
+            pl.col("hts10").str.slice(0, 4),
+            pl.lit("."),
+            pl.col("hts10").str.slice(4, 2),
+            pl.lit("."),
+            pl.col("hts10").str.slice(6, 2),
+        ),
+        measure_id=pl.lit("ca/customs_tariff"),
+        kind=pl.lit("mfn"),
+        reporting_order=pl.lit(10**9),
+        base_cents="value_cents",
+        rate_ppm="mfn_adval_ppm",
+        amount_cents="mfn_cents",
+        void=pl.lit(False),
+        reported=pl.lit(True),
+        remitted=pl.lit(False),
+        authority=pl.lit("Customs Tariff (Canada), S.C. 1997, c. 36"),
+        ref_instrument=pl.when(pl.col("use_special"))
+        .then(pl.lit("CUSMA Tariff Schedule of Canada (Annex 2-B), rate for U.S. originating goods"))
+        .otherwise(pl.lit("Customs Tariff, List of Tariff Provisions (MFN column)")),
+        ref_citation=pl.lit("value for duty under ss. 47-55 of the Customs Act"),
+        ref_url=pl.lit("https://www.cbsa-asfc.gc.ca/trade-commerce/tariff-tarif/"),
+        rate_text="ca_text",
+        base_kind=pl.lit("value for duty"),
+    )
+
+
+@functools.cache
+def _mfn_columns() -> list[pl.Expr]:
+    """The columns of the U.S. MFN line (built once per process)."""
+    return _columns(
+        "line_id",
+        heading=dotted_expr(pl.col("hts10")),
+        measure_id=pl.lit("us/mfn"),
+        kind=pl.lit("mfn"),
+        reporting_order=pl.lit(10**9),
+        base_cents="value_cents",
+        rate_ppm="mfn_adval_ppm",
+        amount_cents="mfn_cents",
+        void=pl.lit(False),
+        reported=pl.lit(True),
+        remitted=pl.lit(False),
+        authority=pl.lit(MFN_AUTHORITY),
+        ref_instrument=pl.format(
+            "HTSUS {} ({})",
+            pl.col("revision").str.replace("_rev_", " Revision ").str.replace("_basic", " Basic Edition"),
+            pl.when(pl.col("use_special"))
+            .then(pl.lit("special column, USMCA (S)"))
+            .otherwise(pl.lit("general column")),
+        ),
+        ref_citation=pl.lit("19 U.S.C. 1202; the schedule in force on the entry date"),
+        ref_url=pl.lit("https://hts.usitc.gov"),
+        rate_text=pl.when(pl.col("use_special")).then(pl.col("usmca_text")).otherwise(pl.col("general_text")),
+        base_kind=pl.lit("value"),
+    )
+
+
 def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
     """Applied Chapter 99 lines and the MFN line of each computed line, with texts, in CBP order
     (a query: the caller collects it with what it builds on it, :mod:`tariffstack.engine.query`)."""
@@ -100,110 +206,32 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
         )
         .join(rules, left_on="remainder_rule_idx", right_on="rule_idx", how="left")
         .join(winners, on="remainder_winner_pid", how="left")
-        .select(
-            "line_id",
-            "heading",
-            "measure_id",
-            "kind",
-            "reporting_order",
-            "base_cents",
-            "rate_ppm",
-            "amount_cents",
-            "void",
-            "reported",
-            "authority",
-            "ref_instrument",
-            "ref_citation",
-            "ref_url",
-            remitted=pl.col("remit_rule_idx").is_not_null(),
-            rate_text=pl.lit(None, dtype=pl.String),
-            base_kind=pl.when(pl.col("rule_id").is_not_null())
-            .then(
-                pl.format(
-                    "value less the {} base (rule {}: {})",
-                    pl.col("winner_heading"),
-                    pl.col("rule_id"),
-                    pl.col("rule_citation"),
-                )
-            )
-            .when(pl.col("base_missing") & (pl.col("base_kind") != "value"))
-            .then(pl.format("full value ({} not given)", pl.col("base_kind")))
-            .otherwise(pl.col("base_kind")),
-        )
+        .select(_ch99_columns())
     )
     revisions = store.revisions.lazy().select("revision").with_row_index("rev_idx")
+    has_ca = "ca_text" in ev.mfn.columns and ev.mfn["ca_text"].null_count() < ev.mfn.height
     mfn_frame = (
         ev.mfn if "ca_text" in ev.mfn.columns else ev.mfn.with_columns(ca_text=pl.lit(None, dtype=pl.String))
     )
     is_ca = pl.col("ca_text").is_not_null()
     values = ev.summary.lazy().select("line_id", "value_cents")
-    ca = (
-        mfn_frame.lazy()
-        .filter(pl.col("mfn_error").is_null() & is_ca)
-        .join(values, on="line_id")
-        .select(
-            "line_id",
-            heading=pl.concat_str(
-                pl.col("hts10").str.slice(0, 4),
-                pl.lit("."),
-                pl.col("hts10").str.slice(4, 2),
-                pl.lit("."),
-                pl.col("hts10").str.slice(6, 2),
-            ),
-            measure_id=pl.lit("ca/customs_tariff"),
-            kind=pl.lit("mfn"),
-            reporting_order=pl.lit(10**9),
-            base_cents="value_cents",
-            rate_ppm="mfn_adval_ppm",
-            amount_cents="mfn_cents",
-            void=pl.lit(False),
-            reported=pl.lit(True),
-            remitted=pl.lit(False),
-            authority=pl.lit("Customs Tariff (Canada), S.C. 1997, c. 36"),
-            ref_instrument=pl.when(pl.col("use_special"))
-            .then(pl.lit("CUSMA Tariff Schedule of Canada (Annex 2-B), rate for U.S. originating goods"))
-            .otherwise(pl.lit("Customs Tariff, List of Tariff Provisions (MFN column)")),
-            ref_citation=pl.lit("value for duty under ss. 47-55 of the Customs Act"),
-            ref_url=pl.lit("https://www.cbsa-asfc.gc.ca/trade-commerce/tariff-tarif/"),
-            rate_text="ca_text",
-            base_kind=pl.lit("value for duty"),
-        )
-    )
     mfn = (
         mfn_frame.lazy()
         .filter(pl.col("mfn_error").is_null() & ~is_ca)
         .join(store.mfn_indexed.lazy().select("mfn_idx", "general_text", "usmca_text"), on="mfn_idx")
         .join(revisions, on="rev_idx")
         .join(values, on="line_id")
-        .select(
-            "line_id",
-            heading=dotted_expr(pl.col("hts10")),
-            measure_id=pl.lit("us/mfn"),
-            kind=pl.lit("mfn"),
-            reporting_order=pl.lit(10**9),
-            base_cents="value_cents",
-            rate_ppm="mfn_adval_ppm",
-            amount_cents="mfn_cents",
-            void=pl.lit(False),
-            reported=pl.lit(True),
-            remitted=pl.lit(False),
-            authority=pl.lit(MFN_AUTHORITY),
-            ref_instrument=pl.format(
-                "HTSUS {} ({})",
-                pl.col("revision").str.replace("_rev_", " Revision ").str.replace("_basic", " Basic Edition"),
-                pl.when(pl.col("use_special"))
-                .then(pl.lit("special column, USMCA (S)"))
-                .otherwise(pl.lit("general column")),
-            ),
-            ref_citation=pl.lit("19 U.S.C. 1202; the schedule in force on the entry date"),
-            ref_url=pl.lit("https://hts.usitc.gov"),
-            rate_text=pl.when(pl.col("use_special"))
-            .then(pl.col("usmca_text"))
-            .otherwise(pl.col("general_text")),
-            base_kind=pl.lit("value"),
-        )
+        .select(_mfn_columns())
     )
-    return pl.concat([ch99, mfn, ca], how="diagonal_relaxed").sort("line_id", "reporting_order", "heading")
+    parts = [ch99, mfn]
+    if has_ca:  # (a query branch that would find no line of Canada's is not built)
+        parts.append(
+            mfn_frame.lazy()
+            .filter(pl.col("mfn_error").is_null() & is_ca)
+            .join(values, on="line_id")
+            .select(_ca_columns())
+        )
+    return pl.concat(parts, how="diagonal_relaxed").sort("line_id", "reporting_order", "heading")
 
 
 NO_HEADING = 1 << 62  # sorts a measure with nothing in scope after the headings of the line
@@ -224,7 +252,11 @@ def _reasons(combos: pl.LazyFrame, law: CompiledLaw) -> pl.LazyFrame:
     """The measure, heading and reason text of each distinct ``REASON_KEY`` (a few hundred even for
     millions of lines): the text is built once per reason, not once per line."""
     prov = law.provisions.lazy().select("pid", "mid", "measure_id", "heading", "base_kind", "heading_rank")
-    excepts = law.provisions.lazy().select(except_hid="hid", except_heading="heading").unique("except_hid")
+    if "except_headings" not in law.memo:
+        law.memo["except_headings"] = law.provisions.select(
+            except_hid="hid", except_heading="heading"
+        ).unique("except_hid")
+    excepts = law.memo["except_headings"].lazy()
     winners = law.provisions.lazy().select(winner_pid="pid", winner_heading="heading")
     rules = law.rules.lazy().select("rule_idx", "rule_id", "rule_label", "rule_instrument", "rule_citation")
     return (
@@ -234,31 +266,37 @@ def _reasons(combos: pl.LazyFrame, law: CompiledLaw) -> pl.LazyFrame:
         .join(excepts, on="except_hid", how="left")
         .join(winners, on="winner_pid", how="left")
         .join(rules, on="rule_idx", how="left")
-        .select(
-            *REASON_KEY,
-            "mid",
-            "measure_id",
-            "heading",
-            "heading_rank",
-            reason=pl.when(pl.col("status") == "out_of_period")
-            .then(pl.col("note"))
-            .when(pl.col("status") == "condition_not_met")
-            .then(pl.format("condition not met: {}", pl.col("cond_text")))
-            .when(pl.col("status") == "missing_fact")
-            .then(pl.format("missing fact for the base: {}", pl.col("base_kind")))
-            .when(pl.col("status") == "excepted")
-            .then(pl.format("heading {} applies instead", pl.col("except_heading")))
-            .otherwise(
-                pl.format(
-                    "displaced by rule {} ({} applies): {}; {} ({})",
-                    pl.col("rule_id"),
-                    pl.col("winner_heading"),
-                    pl.col("rule_label"),
-                    pl.col("rule_instrument"),
-                    pl.col("rule_citation"),
-                )
-            ),
-        )
+        .select(_reason_columns())
+    )
+
+
+@functools.cache
+def _reason_columns() -> list[pl.Expr]:
+    """A reason's key, measure, heading and text (built once per process)."""
+    return _columns(
+        *REASON_KEY,
+        "mid",
+        "measure_id",
+        "heading",
+        "heading_rank",
+        reason=pl.when(pl.col("status") == "out_of_period")
+        .then(pl.col("note"))
+        .when(pl.col("status") == "condition_not_met")
+        .then(pl.format("condition not met: {}", pl.col("cond_text")))
+        .when(pl.col("status") == "missing_fact")
+        .then(pl.format("missing fact for the base: {}", pl.col("base_kind")))
+        .when(pl.col("status") == "excepted")
+        .then(pl.format("heading {} applies instead", pl.col("except_heading")))
+        .otherwise(
+            pl.format(
+                "displaced by rule {} ({} applies): {}; {} ({})",
+                pl.col("rule_id"),
+                pl.col("winner_heading"),
+                pl.col("rule_label"),
+                pl.col("rule_instrument"),
+                pl.col("rule_citation"),
+            )
+        ),
     )
 
 

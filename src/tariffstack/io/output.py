@@ -11,6 +11,7 @@ effective rate (total duty / value, as a percentage string with four decimals, r
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Any
 
@@ -62,7 +63,12 @@ def _listed(frame: pl.LazyFrame, name: str, item: pl.Expr) -> pl.LazyFrame:
 
 
 def _line_items(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
-    rows = line_rows(ev, law, store)
+    return line_rows(ev, law, store).group_by("line_id", maintain_order=True).agg(_item_columns())
+
+
+@functools.cache
+def _item_columns() -> list[pl.Expr]:
+    """Each line's ``lines`` (the contract's items) and ``headings``, built once per process."""
     rate = (
         pl.when(pl.col("kind") == "mfn")
         .then(pl.col("rate_text"))
@@ -82,9 +88,7 @@ def _line_items(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
         reference=pl.struct(instrument="ref_instrument", citation="ref_citation", url="ref_url"),
     )
     reported = pl.col("kind").is_in(["duty", "exemption"]) & pl.col("reported")
-    return rows.group_by("line_id", maintain_order=True).agg(
-        lines=item, headings=pl.col("heading").filter(reported)
-    )
+    return [item.alias("lines"), pl.col("heading").filter(reported).alias("headings")]
 
 
 def _descriptions(ev: Evaluation, store: Store) -> pl.LazyFrame:
@@ -127,7 +131,6 @@ def records_frame(
             ),
         )
     )
-    empty_list = pl.lit([], dtype=pl.List(pl.String))
     frame = (
         s.lazy()
         .join(passthrough.lazy(), on="line_id", how="left")
@@ -138,39 +141,50 @@ def records_frame(
         .join(errors, on="line_id", how="left")
         .sort("line_id")
     )
-    total = pl.col("total_cents")
-    refundable = pl.when(pl.col("void_cents").is_not_null()).then(
-        pl.col("void_cents") + pl.col("remitted_cents")
-    )
-    ids = [c for c in passthrough.columns if c != "line_id"]
+    ids = tuple(c for c in passthrough.columns if c != "line_id")
     schema = frame.collect_schema()
-    contract = frame.select(
-        pl.col("line_id").alias("line"),
-        *ids,
-        hts=dotted_expr(pl.col("hts10")),
-        entry_date=pl.col("entry_ts").dt.strftime("%Y-%m-%dT%H:%M"),
-        description="description",
-        total_duty=money(total),
-        assessed_duty=money(total),
-        owed_duty=money(pl.col("owed_cents")),
-        refundable=money(refundable),
-        additional_total=money(pl.col("additional_cents")),
-        void_by_ruling=money(pl.col("void_cents")),
-        remitted=money(pl.col("remitted_cents")),
-        adcvd_total=money(pl.col("adcvd_cents")),
-        effective_rate=effective_rate(total, pl.col("value_cents")),
-        headings=pl.col("headings").fill_null(empty_list),
-        lines="lines",
-        not_applied="not_applied",
-        prohibited=pl.col("prohibited").fill_null(False),
-        caveats=pl.col("caveats").fill_null(empty_list),
-        error="error_object",
-    ).with_columns(
+    contract = frame.select(_contract_columns(ids)).with_columns(
         # Lists are never null in the contract: a line without items has [].
         pl.col("lines").fill_null(pl.lit([], dtype=schema["lines"])),
         pl.col("not_applied").fill_null(pl.lit([], dtype=schema["not_applied"])),
     )
     return run(contract)
+
+
+@functools.lru_cache(maxsize=64)
+def _contract_columns(ids: tuple[str, ...]) -> list[pl.Expr]:
+    """The contract's fields from the joined frames, with the pass-through ``ids`` after ``line``;
+    built once per set of ids."""
+    total = pl.col("total_cents")
+    refundable = pl.when(pl.col("void_cents").is_not_null()).then(
+        pl.col("void_cents") + pl.col("remitted_cents")
+    )
+    empty_list = pl.lit([], dtype=pl.List(pl.String))
+    named = {
+        "hts": dotted_expr(pl.col("hts10")),
+        "entry_date": pl.col("entry_ts").dt.strftime("%Y-%m-%dT%H:%M"),
+        "description": pl.col("description"),
+        "total_duty": money(total),
+        "assessed_duty": money(total),
+        "owed_duty": money(pl.col("owed_cents")),
+        "refundable": money(refundable),
+        "additional_total": money(pl.col("additional_cents")),
+        "void_by_ruling": money(pl.col("void_cents")),
+        "remitted": money(pl.col("remitted_cents")),
+        "adcvd_total": money(pl.col("adcvd_cents")),
+        "effective_rate": effective_rate(total, pl.col("value_cents")),
+        "headings": pl.col("headings").fill_null(empty_list),
+        "lines": pl.col("lines"),
+        "not_applied": pl.col("not_applied"),
+        "prohibited": pl.col("prohibited").fill_null(False),
+        "caveats": pl.col("caveats").fill_null(empty_list),
+        "error": pl.col("error_object"),
+    }
+    return [
+        pl.col("line_id").alias("line"),
+        *(pl.col(c) for c in ids),
+        *(expr.alias(name) for name, expr in named.items()),
+    ]
 
 
 def to_json(evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: pl.DataFrame) -> bytes:
