@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tariffstack.hts.codes import CodeError, normalize_hts
+from tariffstack.hts.codes import CodeError, normalize_hts, normalize_hts_expr
 from tariffstack.hts.rates import parse_rate, parse_special
 
 
@@ -106,3 +109,22 @@ def test_per_article_rate_is_a_specific_rate_per_number() -> None:
     rate = parse_rate("13.5¢/kg + 6.3% + 1.9¢/article")
     assert rate.status == "compound"
     assert [(s.amount_microcents, s.unit) for s in rate.specifics] == [(13_500_000, "kg"), (1_900_000, "no")]
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(alphabet="0123456789.- \t\nax\u0661\u0662", max_size=14)), max_size=50
+    )
+)
+def test_the_vectorized_normalisation_is_the_python_one(texts: list[str | None]) -> None:
+    """What the validator computes for a column of codes is :func:`normalize_hts` of each (null where
+    it raises): padding, 8-digit lines, separators, any Unicode digit."""
+
+    def expected(text: str | None) -> str | None:
+        try:
+            return normalize_hts(text)
+        except CodeError:
+            return None
+
+    got = pl.DataFrame({"hts": texts}, schema={"hts": pl.String}).select(normalize_hts_expr(pl.col("hts")))
+    assert got.to_series().to_list() == [expected(t) for t in texts]

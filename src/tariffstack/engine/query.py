@@ -6,8 +6,9 @@ the thread pool), and a call of one line is a few hundred of them. A chain writt
 ``LazyFrame`` and collected once pays that fixed part once: the seven joins and selects that put
 a line's contract together take 1.2 ms instead of 2.0 ms.
 
-The query is planned as an eager operation is (no optimisation pass), so it computes exactly
-what the eager chain would, in the same order; only the fixed costs are shared. A frame that two
+The query is planned with the flags of an eager operation (no optimisation pass, only the
+simplification of expressions), so it computes exactly what the eager chain would, in the same
+order; only the fixed costs are shared. A frame that two
 branches of a query read must be collected before (a query without common-subplan elimination
 would compute it twice).
 """
