@@ -86,5 +86,6 @@ def test_condition_sets_packed_into_several_words_give_the_same_results(
     monkeypatch.setattr(compile_module, "BITS_PER_WORD", 8)
     monkeypatch.setattr(keys_module, "BITS_PER_WORD", 8)
     narrow = Engine(settings)
+    assert narrow.law.measures  # the law in hand is compiled (with the patched width), not a snapshot
     assert narrow.compiled.provisions["cond_word"].max() >= 5  # many words, not one
     assert narrow.calc(rows) == expected

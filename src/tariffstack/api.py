@@ -16,11 +16,12 @@ import polars as pl
 
 from tariffstack.engine.compile import CompiledLaw, compile_law
 from tariffstack.engine.evaluate import Evaluation, evaluate
+from tariffstack.engine.snapshot import load_or_compile
 from tariffstack.hts.store import Store
 from tariffstack.io.entry import passthrough_ids, validate_frame
 from tariffstack.io.output import records_frame, to_json, to_json_groups, to_records
 from tariffstack.io.raw import raw_from_json, raw_from_objects
-from tariffstack.law.loader import Law, load_law
+from tariffstack.law.loader import Law, default_law_dir, load_law
 from tariffstack.law.vocabulary import PASS_THROUGH
 from tariffstack.settings import Settings
 
@@ -39,7 +40,13 @@ class Engine:
 
     @cached_property
     def compiled(self) -> CompiledLaw:
-        return compile_law(self.law)
+        """The compiled law. An engine whose law is already in hand (loaded, or given: a scenario's
+        changed law) compiles that; otherwise the law's snapshot in the store is used when the law
+        files and the code are those it was compiled from (:mod:`tariffstack.engine.snapshot`)."""
+        if "law" in self.__dict__:
+            return compile_law(self.law)
+        law_dir = self.law_dir or default_law_dir()
+        return load_or_compile(law_dir, self.settings.store_dir, lambda: compile_law(self.law))
 
     def evaluate_frame(self, frame: pl.DataFrame) -> Evaluation:
         """Evaluate a typed frame (see :data:`tariffstack.law.vocabulary.SCHEMA`)."""
