@@ -19,9 +19,10 @@ Tables (one row per ...):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import get_args
+from typing import TypeVar, get_args
 
 import polars as pl
 
@@ -30,6 +31,7 @@ from tariffstack.engine.money import percent_to_ppm
 from tariffstack.law.loader import Law
 from tariffstack.law.model import BaseKind, ListRef, Measure, parse_ts
 
+T = TypeVar("T")
 BITS_PER_WORD = 62  # condition-set bits per Int64 word (the sign bit and one spare are left unused)
 
 KEY_SPACE = 1 << 20  # ids paired with a small id (provision, heading, epoch) stay below this
@@ -61,6 +63,13 @@ class CompiledLaw:
     # Derived tables the evaluator builds once per compiled law (scope classes of the codes seen,
     # compiled condition words); never part of the law's identity.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The table (or expressions) of the law alone under ``key``: built on first use, then kept
+        in ``memo`` for every later call (building twice at once is harmless: the same value)."""
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
 
 
 def _epochs(rates: pl.DataFrame, rules: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:

@@ -193,11 +193,12 @@ class Evaluation:
     def caveats(self) -> pl.DataFrame:
         """(line, measure) pairs considered for a line entered after the measure's verified-to day,
         except measures known to have ended by that day."""
-        if "stale_from" not in self._law.memo:
-            self._law.memo["stale_from"] = self._law.measures.filter(~pl.col("ended_by_verified_to")).select(
+        late = self._law.derived(
+            "stale_from",
+            lambda: self._law.measures.filter(~pl.col("ended_by_verified_to")).select(
                 "mid", stale_from=pl.col("verified_to").dt.offset_by("1d")
-            )
-        late = self._law.memo["stale_from"].lazy()
+            ),
+        ).lazy()
         return run(
             pl.concat(
                 [

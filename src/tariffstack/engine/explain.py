@@ -240,23 +240,23 @@ REASON_KEY = ("pid", "status", "rate_idx", "except_hid", "winner_pid", "rule_idx
 
 def _condition_texts(law: CompiledLaw) -> pl.DataFrame:
     """(pid, cond_text) of every provision with a condition: a table of the law alone, built once."""
-    if "condition_texts" not in law.memo:
-        law.memo["condition_texts"] = pl.DataFrame(
+    return law.derived(
+        "condition_texts",
+        lambda: pl.DataFrame(
             [{"pid": pid, "cond_text": text} for pid, (_, text) in law.conditions.items()],
             schema={"pid": pl.Int64, "cond_text": pl.String},
-        )
-    return law.memo["condition_texts"]
+        ),
+    )
 
 
 def _reasons(combos: pl.LazyFrame, law: CompiledLaw) -> pl.LazyFrame:
     """The measure, heading and reason text of each distinct ``REASON_KEY`` (a few hundred even for
     millions of lines): the text is built once per reason, not once per line."""
     prov = law.provisions.lazy().select("pid", "mid", "measure_id", "heading", "base_kind", "heading_rank")
-    if "except_headings" not in law.memo:
-        law.memo["except_headings"] = law.provisions.select(
-            except_hid="hid", except_heading="heading"
-        ).unique("except_hid")
-    excepts = law.memo["except_headings"].lazy()
+    excepts = law.derived(
+        "except_headings",
+        lambda: law.provisions.select(except_hid="hid", except_heading="heading").unique("except_hid"),
+    ).lazy()
     winners = law.provisions.lazy().select(winner_pid="pid", winner_heading="heading")
     rules = law.rules.lazy().select("rule_idx", "rule_id", "rule_label", "rule_instrument", "rule_citation")
     return (

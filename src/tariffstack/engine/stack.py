@@ -91,13 +91,14 @@ def scope_classes(keys: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, p
     a code's scope is resolved once per process.
     """
     with _SCOPE_LOCK:
-        memo = law.memo.get("scope")
-        if memo is None:
-            memo = law.memo["scope"] = {
+        memo = law.derived(
+            "scope",
+            lambda: {
                 "codes": pl.DataFrame(schema={"code_key": pl.Int64, "class_id": pl.Int64}),
                 "classes": pl.DataFrame(schema={"class_id": pl.Int64, "members": pl.String}),
                 "class_pids": pl.DataFrame(schema={"class_id": pl.Int64, "pid": pl.Int64}),
-            }
+            },
+        )
         codes = keys.select("code_key", "hts10", "origin", "importing_country").unique("code_key")
         new = codes.join(memo["codes"], on="code_key", how="anti")
         if not new.is_empty():
@@ -201,14 +202,13 @@ def in_force_pairs(stacks: pl.DataFrame, class_pids: pl.DataFrame, law: Compiled
 def out_of_period_pairs(stacks: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> pl.LazyFrame:
     """(stack, provision) pairs in scope but not in force at the stack's epoch (for explanations),
     as a query."""
-    if "not_in_force" not in law.memo:
-        law.memo["not_in_force"] = law.by_epoch.filter(~pl.col("in_force"))
+    not_in_force = law.derived("not_in_force", lambda: law.by_epoch.filter(~pl.col("in_force")))
     return (
         stacks.lazy()
         .select("stack_id", "class_id", "epoch")
         .join(class_pids.lazy(), on="class_id")
         .with_columns(pe=pair_key("pid", "epoch"))
-        .join(law.memo["not_in_force"].lazy(), on="pe")
+        .join(not_in_force.lazy(), on="pe")
         .select("stack_id", "pid", "hid", "mid", "rate_idx", status=pl.lit("out_of_period", dtype=STATUS))
     )
 
