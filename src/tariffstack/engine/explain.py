@@ -129,19 +129,14 @@ def _ch99_columns() -> list[pl.Expr]:
     )
 
 
-@functools.cache
-def _ca_columns() -> list[pl.Expr]:
-    """The columns of Canada's customs-duty line (built once per process)."""
+def _schedule_line(measure_id: str, heading: pl.Expr, **texts: pl.Expr | str) -> list[pl.Expr]:
+    """The columns of a line of the schedule's customs duty (the U.S. MFN line or Canada's): on the
+    line's value, at the key's rate, reported after the Chapter 99 lines; ``texts`` are the
+    authority, references, rate text and base kind of that schedule."""
     return _columns(
         "line_id",
-        heading=pl.concat_str(
-            pl.col("hts10").str.slice(0, 4),
-            pl.lit("."),
-            pl.col("hts10").str.slice(4, 2),
-            pl.lit("."),
-            pl.col("hts10").str.slice(6, 2),
-        ),
-        measure_id=pl.lit("ca/customs_tariff"),
+        heading=heading,
+        measure_id=pl.lit(measure_id),
         kind=pl.lit("mfn"),
         reporting_order=pl.lit(10**9),
         base_cents="value_cents",
@@ -150,6 +145,22 @@ def _ca_columns() -> list[pl.Expr]:
         void=pl.lit(False),
         reported=pl.lit(True),
         remitted=pl.lit(False),
+        **texts,
+    )
+
+
+@functools.cache
+def _ca_columns() -> list[pl.Expr]:
+    """The columns of Canada's customs-duty line (built once per process)."""
+    return _schedule_line(
+        "ca/customs_tariff",
+        pl.concat_str(
+            pl.col("hts10").str.slice(0, 4),
+            pl.lit("."),
+            pl.col("hts10").str.slice(4, 2),
+            pl.lit("."),
+            pl.col("hts10").str.slice(6, 2),
+        ),
         authority=pl.lit("Customs Tariff (Canada), S.C. 1997, c. 36"),
         ref_instrument=pl.when(pl.col("use_special"))
         .then(pl.lit("CUSMA Tariff Schedule of Canada (Annex 2-B), rate for U.S. originating goods"))
@@ -164,18 +175,9 @@ def _ca_columns() -> list[pl.Expr]:
 @functools.cache
 def _mfn_columns() -> list[pl.Expr]:
     """The columns of the U.S. MFN line (built once per process)."""
-    return _columns(
-        "line_id",
-        heading=dotted_expr(pl.col("hts10")),
-        measure_id=pl.lit("us/mfn"),
-        kind=pl.lit("mfn"),
-        reporting_order=pl.lit(10**9),
-        base_cents="value_cents",
-        rate_ppm="mfn_adval_ppm",
-        amount_cents="mfn_cents",
-        void=pl.lit(False),
-        reported=pl.lit(True),
-        remitted=pl.lit(False),
+    return _schedule_line(
+        "us/mfn",
+        dotted_expr(pl.col("hts10")),
         authority=pl.lit(MFN_AUTHORITY),
         ref_instrument=pl.format(
             "HTSUS {} ({})",
