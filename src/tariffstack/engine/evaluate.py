@@ -241,20 +241,21 @@ def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]
         "void_cents": pl.col("void") & customs,
         "remitted_cents": pl.col("remit_rule_idx").is_not_null() & customs,
     }
-    totals = pl.concat(
-        [
-            rows.lazy()
-            .select(
-                "line_id",
-                "prohibited",
-                *(pl.when(where).then(amount).otherwise(0).alias(name) for name, where in parts.items()),
-            )
-            .group_by("line_id")
-            .agg(*(pl.col(name).sum() for name in parts), pl.col("prohibited").any())
-            for rows in [frame for frame in applied if not frame.is_empty()] or applied[:1]
-        ]
+    totals = run(
+        pl.concat(
+            [
+                rows.lazy()
+                .select(
+                    "line_id",
+                    "prohibited",
+                    *(pl.when(where).then(amount).otherwise(0).alias(name) for name, where in parts.items()),
+                )
+                .group_by("line_id")
+                .agg(*(pl.col(name).sum() for name in parts), pl.col("prohibited").any())
+                for rows in [frame for frame in applied if not frame.is_empty()] or applied[:1]
+            ]
+        )
     )
-    totals = run(totals)
     adcvd = (
         ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0))
         + ad_valorem_cents(pl.col("value_cents"), pl.col("cvd_rate_ppm").fill_null(0))
@@ -351,8 +352,11 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         ).select(needed)
     )
     parts = [run(amounts(_flag_line_order(plain).lazy()).select(LINE_COLUMNS))]
-    displaced = live_s.clear().select(pl.lit(None, dtype=pl.Int64).alias("line_id"), *OVERRULED_COLUMNS[1:])
-    if ruled_facts is not None:
+    if ruled_facts is None:  # nothing displaced line by line
+        displaced = live_s.clear().select(
+            pl.lit(None, dtype=pl.Int64).alias("line_id"), *OVERRULED_COLUMNS[1:]
+        )
+    else:
         ruled = apply_precedence(
             run(with_bases(ruled_facts.lazy().join(live_s.lazy().drop(*RULE_COLUMNS), on="stack_id"))),
             law,

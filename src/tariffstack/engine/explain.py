@@ -324,12 +324,11 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     """Provisions in scope that did not apply, and measures with nothing in scope, with reasons;
     ordered by line, measure, heading (measures with nothing in scope last), provision (a query;
     the frames two of its branches read are collected first)."""
-    not_applied = (
+    not_applied = run(
         ev.not_applied_unordered.lazy()
         .select("line_id", *REASON_KEY)
         .with_columns(pl.col("status").cast(pl.String))
     )
-    not_applied = run(not_applied)
     reasons = _reasons(not_applied.lazy().select(REASON_KEY).unique(), law)
     in_scope = run(not_applied.lazy().join(reasons, on=list(REASON_KEY), nulls_equal=True))
     touched = pl.concat(
