@@ -4,14 +4,22 @@ another law or other code."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import get_args
 
 import polars as pl
 
-from tariffstack.engine.compile import CompiledLaw, compile_law
+from tariffstack.engine.compile import compile_law
+from tariffstack.engine.compiled import BASE_KINDS, CompiledLaw
 from tariffstack.engine.snapshot import PREFIX, law_digest, load_or_compile
 from tariffstack.law.loader import default_law_dir, load_law
+from tariffstack.law.model import BaseKind
+from tariffstack.settings import Settings
 
 
 def _equal(x: object, y: object) -> bool:
@@ -103,3 +111,37 @@ def test_an_engine_given_a_changed_law_compiles_that_law_not_the_snapshot(engine
     changed = scenario_engine(engine, dataclasses.replace(engine.law, rules={}))
     assert changed.compiled.rules.height == 0
     assert changed.compiled.provisions.equals(engine.compiled.provisions)
+
+
+def test_the_base_kinds_codes_are_the_models_kinds_in_order() -> None:
+    # ``base_code`` is the index in BASE_KINDS; the model validates the law's ``base.kind``.
+    assert get_args(BaseKind) == BASE_KINDS
+
+
+_CHILD = """
+import json, sys
+from tariffstack.api import Engine
+line = {"hts": "7306.30.5010", "origin": "CA", "entry_date": "2025-08-10", "value": "100000"}
+result = Engine().calc([line])[0]
+heavy = ("yaml", "tariffstack.law.loader", "tariffstack.law.model", "tariffstack.engine.compile")
+loaded = [m for m in heavy if m in sys.modules]
+print(json.dumps({"loaded": loaded, "total": result["total_duty"], "lines": result["lines"]}))
+"""
+
+
+def test_a_calculation_from_the_snapshot_never_imports_the_yaml_reader_or_the_model(
+    settings: Settings,
+) -> None:
+    """The cold path: with the snapshot in the store, a fresh process neither reads nor compiles
+    the YAML law, so it does not import the loader, the pydantic model or the compiler."""
+    load_or_compile(default_law_dir(), settings.store_dir, _Compiler(default_law_dir()))
+    env = {**os.environ, "TARIFFSTACK_STORE_DIR": str(settings.store_dir)}
+    done = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True, env=env)
+    out = json.loads(done.stdout)
+    assert out["loaded"] == []
+    # Proc. 10947: 50% on the full value (no steel value given) under 9903.81.87; MFN free.
+    assert out["total"] == "50000.00"
+    assert [(line["heading"], line["rate"]) for line in out["lines"]] == [
+        ("9903.81.87", "50%"),
+        ("7306.30.5010", "Free"),
+    ]

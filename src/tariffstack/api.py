@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from tariffstack.engine.compile import CompiledLaw, compile_law
+from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation, evaluate
 from tariffstack.engine.snapshot import load_or_compile
 from tariffstack.hts.store import Store
 from tariffstack.io.entry import passthrough_ids, validate_frame
 from tariffstack.io.output import records_frame, to_json, to_json_groups, to_records
 from tariffstack.io.raw import raw_from_json, raw_from_objects
-from tariffstack.law.loader import Law, default_law_dir, load_law
+from tariffstack.law.location import default_law_dir
 from tariffstack.law.vocabulary import PASS_THROUGH
 from tariffstack.settings import Settings
+
+if TYPE_CHECKING:
+    from tariffstack.law.loader import Law
 
 
 class Engine:
@@ -36,6 +39,10 @@ class Engine:
 
     @cached_property
     def law(self) -> Law:
+        # Imported here: the YAML reader and the law's pydantic model cost ~0.15 s to import, and a
+        # process that reads the compiled law's snapshot never needs them.
+        from tariffstack.law.loader import load_law
+
         return load_law(self.law_dir)
 
     @cached_property
@@ -44,9 +51,14 @@ class Engine:
         changed law) compiles that; otherwise the law's snapshot in the store is used when the law
         files and the code are those it was compiled from (:mod:`tariffstack.engine.snapshot`)."""
         if "law" in self.__dict__:
-            return compile_law(self.law)
+            return self._compile()
         law_dir = self.law_dir or default_law_dir()
-        return load_or_compile(law_dir, self.settings.store_dir, lambda: compile_law(self.law))
+        return load_or_compile(law_dir, self.settings.store_dir, self._compile)
+
+    def _compile(self) -> CompiledLaw:
+        from tariffstack.engine.compile import compile_law  # imported only where a law is compiled
+
+        return compile_law(self.law)
 
     def evaluate_frame(self, frame: pl.DataFrame) -> Evaluation:
         """Evaluate a typed frame (see :data:`tariffstack.law.vocabulary.SCHEMA`)."""

@@ -8,20 +8,33 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tariffstack.api import Engine
 from tariffstack.io.raw import InputError
 from tariffstack.settings import Settings
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 app = typer.Typer(add_completion=False, help="Canada–U.S. tariff stacks: duty owed, measure, base and why.")
-err = Console(stderr=True)
+
+
+@cache
+def err() -> Console:
+    """The console for messages (stderr). Rich is imported on first use: a ``calc`` that prints JSON
+    never loads it (~30 ms of a cold start)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 COVERAGE_DATES = ["2025-09-15", "2026-09-15"]  # the README table counts lines in scope on these dates
 
 DataOpt = Annotated[str | None, typer.Option("--data", help="Reference data dir (default ../shared/data)")]
@@ -51,7 +64,7 @@ def _read_rows(source: str) -> list[Any]:
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error[/red] {message}", highlight=False)
+    err().print(f"[red]error[/red] {message}", highlight=False)
     return typer.Exit(code=2)
 
 
@@ -65,7 +78,7 @@ def build_store_cmd(data: DataOpt = None, store: StoreOpt = None) -> None:
         raise _fail(f"data: {settings.hts_dir} does not exist (set --data or TARIFFSTACK_DATA_DIR)")
     counts = build_store(settings.hts_dir, settings.change_records_dir, settings.store_dir)
     counts["ca_cusma_lines"] = build_ca_cusma(settings.data_dir / "canada", settings.store_dir)
-    err.print(f"store built in {settings.store_dir}: {counts}")
+    err().print(f"store built in {settings.store_dir}: {counts}")
 
 
 @app.command()
@@ -86,7 +99,7 @@ def download(
         file_url_template=file_url or dl.FILE_URL_TEMPLATE,
         force=force,
     )
-    err.print(f"{len(written)} file(s) written to {dest}")
+    err().print(f"{len(written)} file(s) written to {dest}")
 
 
 @app.command()
@@ -132,6 +145,8 @@ def explain(
         if spi:
             row["spi"] = spi
     result = Engine(Settings.from_env(data, store)).calc([row])[0]
+    from rich.console import Console
+
     Console().print(render_explanation(row, result))
     if result["error"]:
         raise typer.Exit(code=1)
@@ -139,6 +154,8 @@ def explain(
 
 def render_explanation(row: dict[str, Any], result: dict[str, Any]) -> Table:
     """The same result object as ``calc``, laid out for a reader."""
+    from rich.table import Table
+
     table = Table(title=f"{result.get('hts') or row.get('hts')}  {result.get('description') or ''}")
     table.add_column("Data")
     table.add_column("Calculation")
@@ -196,8 +213,8 @@ def lint(
     settings = Settings.from_env(data, store)
     issues = lint_law(load_law(law), Store(settings.store_dir), data_dir=settings.data_dir, law_dir=law)
     for issue in issues:
-        err.print(str(issue), highlight=False)
-    err.print(f"{len(issues)} issue(s)")
+        err().print(str(issue), highlight=False)
+    err().print(f"{len(issues)} issue(s)")
     if issues:
         raise typer.Exit(code=1)
 
@@ -212,7 +229,7 @@ def schema(
     from tariffstack.law.schema import write_schemas
 
     for path in write_schemas(out):
-        err.print(f"wrote {path}")
+        err().print(f"wrote {path}")
 
 
 @app.command("coverage")
@@ -375,6 +392,9 @@ def changes_cmd(
         json.dump({**totals, "changes": feed.to_dicts()}, sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(
         title=f"Law changes {totals['from']} → {totals['to']} "
         f"(effective rate {totals['etr_from']}% → {totals['etr_to']}%)"
@@ -415,7 +435,7 @@ def scenario_schema_cmd() -> None:
     """Write the JSON Schema of scenario files to src/tariffstack/schema/scenario.schema.json."""
     from tariffstack.analysis.scenarios import write_scenario_schema
 
-    err.print(f"wrote {write_scenario_schema()}")
+    err().print(f"wrote {write_scenario_schema()}")
 
 
 # --- web (issue 13): the local web app and HTTP API; implementation in tariffstack.web ---

@@ -19,57 +19,18 @@ Tables (one row per ...):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar, get_args
 
 import polars as pl
 
+from tariffstack.engine.compiled import BASE_KINDS, BITS_PER_WORD, KEY_SPACE, CompiledLaw
 from tariffstack.engine.conditions import compile_all, describe_condition
 from tariffstack.engine.money import percent_to_ppm
 from tariffstack.law.loader import Law
-from tariffstack.law.model import BaseKind, ListRef, Measure, parse_ts
+from tariffstack.law.model import ListRef, Measure, parse_ts
 
-T = TypeVar("T")
-BITS_PER_WORD = 62  # condition-set bits per Int64 word (the sign bit and one spare are left unused)
-
-KEY_SPACE = 1 << 20  # ids paired with a small id (provision, heading, epoch) stay below this
 BEGINNING = datetime(1900, 1, 1)
 END = datetime(9999, 12, 31)
-BASE_KINDS = list(get_args(BaseKind))
-
-
-@dataclass
-class CompiledLaw:
-    provisions: pl.DataFrame
-    countries: pl.DataFrame
-    scope: pl.DataFrame
-    rates: pl.DataFrame
-    exceptions: pl.DataFrame
-    rules: pl.DataFrame
-    rule_winners: pl.DataFrame
-    rule_losers: pl.DataFrame
-    measures: pl.DataFrame
-    conditions: dict[int, tuple[pl.Expr, str]]
-    condition_sets: list[pl.Expr]
-    breakpoints: pl.Series
-    epoch_rates: pl.DataFrame
-    rule_epochs: pl.DataFrame
-    by_epoch: pl.DataFrame  # epoch_rates with the provision columns the evaluator needs, keyed ``pe``
-    rule_sides: pl.DataFrame  # (pe, rule_idx, winner): the sides of the acting rules, per epoch in force
-    rule_passes: list[dict]  # acting rules in order: rule_idx, displace, effect, winners, losers, epochs
-    in_force: pl.DataFrame  # by_epoch rows in force, with pid and epoch
-    # Derived tables the evaluator builds once per compiled law (scope classes of the codes seen,
-    # compiled condition words); never part of the law's identity.
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
-        """The table (or expressions) of the law alone under ``key``: built on first use, then kept
-        in ``memo`` for every later call (building twice at once is harmless: the same value)."""
-        if key not in self.memo:
-            self.memo[key] = build()
-        return self.memo[key]
 
 
 def _epochs(rates: pl.DataFrame, rules: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:

@@ -29,7 +29,7 @@ from functools import cached_property
 
 import polars as pl
 
-from tariffstack.engine.compile import CompiledLaw
+from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
 from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents

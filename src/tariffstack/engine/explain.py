@@ -10,7 +10,7 @@ import functools
 
 import polars as pl
 
-from tariffstack.engine.compile import CompiledLaw
+from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.query import run
 from tariffstack.hts.codes import dotted_expr

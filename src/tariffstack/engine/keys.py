@@ -16,7 +16,7 @@ import functools
 
 import polars as pl
 
-from tariffstack.engine.compile import BITS_PER_WORD, CompiledLaw
+from tariffstack.engine.compiled import BITS_PER_WORD, CompiledLaw
 from tariffstack.engine.query import run
 from tariffstack.hts.rates import UNIT_SYNONYMS
 from tariffstack.law.vocabulary import SPI_SYNONYMS

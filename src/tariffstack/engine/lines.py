@@ -12,7 +12,7 @@ import functools
 
 import polars as pl
 
-from tariffstack.engine.compile import BASE_KINDS, CompiledLaw
+from tariffstack.engine.compiled import BASE_KINDS, CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS
 from tariffstack.engine.money import ad_valorem_cents
 from tariffstack.engine.query import Frame, run

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tariffstack.engine.compile import CompiledLaw
+from tariffstack.engine.compiled import CompiledLaw
 
 PREFIX = "compiled-law-"
 _CODE = (Path(__file__).resolve().parent, Path(__file__).resolve().parent.parent / "law")

@@ -17,7 +17,7 @@ import threading
 
 import polars as pl
 
-from tariffstack.engine.compile import BASE_KINDS, KEY_SPACE, CompiledLaw
+from tariffstack.engine.compiled import BASE_KINDS, KEY_SPACE, CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, PRESENT_BIT, word_count
 from tariffstack.engine.query import run
 

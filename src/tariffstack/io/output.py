@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 import polars as pl
 
-from tariffstack.engine.compile import CompiledLaw
+from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.explain import caveat_rows, error_messages, line_rows, not_applied_rows
 from tariffstack.engine.query import run

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
+from tariffstack.law.location import default_law_dir
 from tariffstack.law.model import ListProvenance, Measure, RuleFile
 
 
@@ -57,10 +57,6 @@ def load_yaml(path: Path) -> object:
             return yaml.load(handle, Loader=_StrictLoader)
     except (yaml.YAMLError, LawError) as exc:
         raise LawError(f"{path}: {exc}") from exc
-
-
-def default_law_dir() -> Path:
-    return Path(str(resources.files("tariffstack") / "jurisdictions"))
 
 
 @dataclass

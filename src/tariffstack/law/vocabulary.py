@@ -8,6 +8,18 @@ from __future__ import annotations
 
 import polars as pl
 
+# The bases a provision's rate may apply to, in the order of their integer code in the compiled law
+# (``base_code``); the law model's ``BaseKind`` names the same kinds (a test keeps them equal).
+BASE_KINDS = (
+    "value",
+    "steel_value",
+    "aluminum_value",
+    "copper_value",
+    "us_content_value",
+    "non_us_content_value",
+    "value_less_ca_mx_content",
+    "value_less_capped_us_content",
+)
 MONEY_FIELDS = ("steel_value", "aluminum_value", "copper_value", "us_content_value", "ca_mx_content_value")
 BOOL_FIELDS = (
     "commerce_approved_us_content",

@@ -1,0 +1,55 @@
+"""The compiled law: the small integer-keyed tables the evaluator joins against.
+
+The type lives apart from the compiler (:mod:`tariffstack.engine.compile`) so the evaluation path
+imports neither the YAML loader nor the law's pydantic model: a process that reads the compiled
+law's snapshot (:mod:`tariffstack.engine.snapshot`) never loads them (about 0.15 s of a cold start).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import polars as pl
+
+from tariffstack.law.vocabulary import BASE_KINDS
+
+__all__ = ["BASE_KINDS", "BITS_PER_WORD", "KEY_SPACE", "CompiledLaw"]
+
+T = TypeVar("T")
+BITS_PER_WORD = 62  # condition-set bits per Int64 word (the sign bit and one spare are left unused)
+
+KEY_SPACE = 1 << 20  # ids paired with a small id (provision, heading, epoch) stay below this
+
+
+@dataclass
+class CompiledLaw:
+    provisions: pl.DataFrame
+    countries: pl.DataFrame
+    scope: pl.DataFrame
+    rates: pl.DataFrame
+    exceptions: pl.DataFrame
+    rules: pl.DataFrame
+    rule_winners: pl.DataFrame
+    rule_losers: pl.DataFrame
+    measures: pl.DataFrame
+    conditions: dict[int, tuple[pl.Expr, str]]
+    condition_sets: list[pl.Expr]
+    breakpoints: pl.Series
+    epoch_rates: pl.DataFrame
+    rule_epochs: pl.DataFrame
+    by_epoch: pl.DataFrame  # epoch_rates with the provision columns the evaluator needs, keyed ``pe``
+    rule_sides: pl.DataFrame  # (pe, rule_idx, winner): the sides of the acting rules, per epoch in force
+    rule_passes: list[dict]  # acting rules in order: rule_idx, displace, effect, winners, losers, epochs
+    in_force: pl.DataFrame  # by_epoch rows in force, with pid and epoch
+    # Derived tables the evaluator builds once per compiled law (scope classes of the codes seen,
+    # compiled condition words); never part of the law's identity.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The table (or expressions) of the law alone under ``key``: built on first use, then kept
+        in ``memo`` for every later call (building twice at once is harmless: the same value)."""
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
