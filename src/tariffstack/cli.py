@@ -494,7 +494,7 @@ def batch(
         as_of,
         dask,
         Settings.from_env(data, store),
-        err,
+        err(),
         workers=workers,
     )
     if code:
