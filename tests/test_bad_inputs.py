@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tariffstack.api import Engine
-from tariffstack.io.entry import _split_numbers
+from tariffstack.engine.money import MAX_VALUE_CENTS
+from tariffstack.io.entry import validate_frame
 
 GOOD = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "value": "100000"}
 
@@ -163,17 +166,66 @@ def test_rows_that_do_not_decode_come_back_in_place_with_their_error(engine: Eng
     assert {r["total_duty"] for r in results[:1_500] + results[1_504:]} == {"41600.00"}
 
 
-_NUMBER_TEXT = st.lists(
-    st.sampled_from(["0", "1", "9", ".", "+", "-", " ", "\t", "\u00a0", "\u0663", "e", ",", "$"]), max_size=8
-).map("".join)
+def _digits(*sizes: int) -> st.SearchStrategy[str]:
+    """Digit strings of the given lengths (the edges of the limits are where a rule can be off)."""
+    return st.sampled_from(sizes).flatmap(lambda n: st.text(alphabet="0123456789", min_size=n, max_size=n))
 
 
-@given(st.lists(st.one_of(st.none(), _NUMBER_TEXT, st.text(max_size=6)), min_size=1, max_size=40))
-def test_decimal_parts_are_the_capture_groups_of_a_plain_decimal(texts: list[str | None]) -> None:
-    """The validator splits a number's text without capture groups; the parts must be exactly the
-    groups of ``^\\s*\\+?(\\d*)(?:\\.(\\d*))?\\s*$`` (null where the text does not match)."""
-    frame = pl.DataFrame({"value": texts}, schema={"value": pl.String})
-    groups = frame.select(pl.col("value").str.extract_groups(r"^\s*\+?(\d*)(?:\.(\d*))?\s*$")).unnest("value")
-    split = _split_numbers(frame, frozenset({"value"}))
-    assert split["_whole_value"].to_list() == groups["1"].to_list()
-    assert split["_frac_value"].to_list() == groups["2"].to_list()
+_DIGITS = _digits(0, 1, 2, 11, 12, 13, 14, 15, 16, 17)
+_NUMBER_TEXT = st.one_of(
+    # shaped like a number: the edges of the digit counts, signs and spaces
+    st.tuples(
+        st.sampled_from(["", " ", "\t", "\u00a0"]),
+        st.sampled_from(["", "+", "-", "++"]),
+        _DIGITS,
+        st.none() | _digits(0, 1, 2, 3, 4),
+        st.sampled_from(["", " ", "\n"]),
+    ).map(lambda p: p[0] + p[1] + p[2] + ("" if p[3] is None else "." + p[3]) + p[4]),
+    # anything made of the characters that matter
+    st.lists(
+        st.sampled_from(["0", "1", "9", "99999", ".", "+", "-", " ", "\u00a0", "\u0663", "\uff11", "e", ","]),
+        max_size=8,
+    ).map("".join),
+)
+
+
+def _reference(text: str, places: int, max_digits: int) -> tuple[int | None, str | None]:
+    """The number rule as written (:func:`tariffstack.io.entry._scaled`), in plain Python: (the
+    value × 10**places, or the reason it is refused)."""
+    trimmed = text.strip()
+    bare = trimmed.removeprefix("+")
+    match = re.fullmatch(r"([0-9]*)(?:\.([0-9]*))?", bare)
+    whole, frac = (match.group(1), match.group(2) or "") if match else ("", "")
+    if trimmed.startswith("-"):
+        return None, "is negative"
+    if not match or not (whole or frac):
+        return None, "is not a number"
+    if len(frac) > places:
+        return None, f"has more than {places} decimal places"
+    if len(whole) > max_digits:
+        return None, "is too large"
+    return int(whole or "0") * 10**places + int(frac.ljust(places, "0") or "0"), None
+
+
+@given(st.lists(_NUMBER_TEXT, min_size=1, max_size=40))
+def test_a_number_is_read_or_refused_as_the_rule_says(texts: list[str]) -> None:
+    """Whatever the text (Unicode digits and spaces included), the value and the quantity are the
+    rule's exact scaled integers, or the row's error is the rule's reason for the first refused."""
+    frame = pl.DataFrame(
+        {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "value": texts, "quantity": texts}
+    ).with_columns(unit=pl.lit("kg"))
+    typed, _ = validate_frame(frame)
+    for text, cents, milli, error in zip(
+        texts, typed["value_cents"], typed["qty_milli"], typed["error"], strict=True
+    ):
+        value, why = _reference(text, 2, 12)
+        quantity, q_why = _reference(text, 3, 15)
+        if why is None and value > MAX_VALUE_CENTS:
+            why = "exceeds the per-line limit"
+        if why is not None:
+            assert error.startswith(f"value: '{text}' {why}"), (text, error)
+            assert cents is None
+        elif q_why is not None:
+            assert error.startswith(f"quantity: '{text}' {q_why}"), (text, error)
+        else:
+            assert (cents, milli, error) == (value, quantity, None), text

@@ -26,3 +26,14 @@ AS_EAGER = pl.QueryOptFlags.none(simplify_expression=True)
 def run(query: pl.LazyFrame) -> pl.DataFrame:
     """The result of ``query``, collected in memory with the eager operations' planning."""
     return query.collect(engine="in-memory", optimizations=AS_EAGER)
+
+
+SHARING = pl.QueryOptFlags.none(simplify_expression=True, comm_subexpr_elim=True)
+
+
+def run_shared(query: pl.LazyFrame) -> pl.DataFrame:
+    """:func:`run`, with common subexpressions computed once: for a select whose expressions read
+    the same subexpression several times (a number's trimmed text is matched, then cast; a value is
+    bounded, then kept). Polars computes each occurrence otherwise: a million values took 280 ms
+    instead of 140."""
+    return query.collect(engine="in-memory", optimizations=SHARING)
