@@ -103,6 +103,8 @@ def test_calculate_both_directions_in_one_request(client: httpx.Client, engine: 
         ({**DENIM_AUG_2025, "colour": "blue"}, "colour"),  # unknown field
         ({**DENIM_AUG_2025, "value": True}, "value"),  # wrong type
         ({**DENIM_AUG_2025, "value": "12.345"}, "value"),
+        ({**DENIM_AUG_2025, "value": "\u0663"}, "value"),  # a Unicode digit (was a 500)
+        ({**DENIM_AUG_2025, "quantity": "\uff11", "unit": "kg"}, "quantity"),
         ({**DENIM_AUG_2025, "donation": "yes"}, "donation"),
         ({**DENIM_AUG_2025, "hts": "9999.99.9999"}, "hts"),  # unknown code
         ({**DENIM_AUG_2025, "hts": "abc"}, "hts"),
