@@ -211,21 +211,38 @@ def _reference(text: str, places: int, max_digits: int) -> tuple[int | None, str
 def test_a_number_is_read_or_refused_as_the_rule_says(texts: list[str]) -> None:
     """Whatever the text (Unicode digits and spaces included), the value and the quantity are the
     rule's exact scaled integers, or the row's error is the rule's reason for the first refused."""
-    frame = pl.DataFrame(
-        {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01", "value": texts, "quantity": texts}
-    ).with_columns(unit=pl.lit("kg"))
-    typed, _ = validate_frame(frame)
-    for text, cents, milli, error in zip(
-        texts, typed["value_cents"], typed["qty_milli"], typed["error"], strict=True
+    _check_numbers(pl.Series(texts, dtype=pl.String), texts)
+
+
+_EDGES = st.sampled_from([0, 1, 10**12 - 1, 10**12, 10**15 - 1, 10**15, 2**63 - 1])
+
+
+@given(
+    st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1) | _EDGES, min_size=1, max_size=40),
+    st.sampled_from([pl.Int64, pl.UInt64]),
+)
+def test_an_integer_column_is_read_as_its_digits_would_be(numbers: list[int], dtype: pl.DataType) -> None:
+    """A whole-number column (Parquet, JSON) is read without its text, with the same outcome."""
+    if dtype == pl.UInt64:
+        numbers = [min(abs(n) * 2, 2**64 - 1) for n in numbers]  # beyond Int64 too
+    _check_numbers(pl.Series(numbers, dtype=dtype), [str(n) for n in numbers])
+
+
+def _check_numbers(column: pl.Series, texts: list[str]) -> None:
+    """The column as the value (quantity absent), then as the quantity (value valid)."""
+    line = {"hts": "6203.42.4511", "origin": "CA", "entry_date": "2025-05-01"}
+    as_value, _ = validate_frame(pl.DataFrame({**line, "value": column}))
+    as_quantity, _ = validate_frame(pl.DataFrame({**line, "value": "100", "quantity": column, "unit": "kg"}))
+    for field, typed, output, places, max_digits in (
+        ("value", as_value, "value_cents", 2, 12),
+        ("quantity", as_quantity, "qty_milli", 3, 15),
     ):
-        value, why = _reference(text, 2, 12)
-        quantity, q_why = _reference(text, 3, 15)
-        if why is None and value > MAX_VALUE_CENTS:
-            why = "exceeds the per-line limit"
-        if why is not None:
-            assert error.startswith(f"value: '{text}' {why}"), (text, error)
-            assert cents is None
-        elif q_why is not None:
-            assert error.startswith(f"quantity: '{text}' {q_why}"), (text, error)
-        else:
-            assert (cents, milli, error) == (value, quantity, None), text
+        for text, got, error in zip(texts, typed[output], typed["error"], strict=True):
+            expected, why = _reference(text, places, max_digits)
+            if field == "value" and why is None and expected > MAX_VALUE_CENTS:
+                why = "exceeds the per-line limit"
+            if why is None:
+                assert (got, error) == (expected, None), (field, text)
+            else:
+                assert got is None
+                assert error.startswith(f"{field}: '{text}' {why}"), (field, text, error)

@@ -71,7 +71,7 @@ def _bare(field: str) -> pl.Expr:
     return _text(field).str.strip_chars().str.strip_prefix("+")
 
 
-def _scaled(field: str, places: int, max_digits: int) -> tuple[pl.Expr, pl.Expr]:
+def _scaled(field: str, places: int, max_digits: int, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     """(value × 10**places as Int64, message) for a decimal number given as text or number.
 
     A number is a plain decimal: ASCII digits with at most one point, at least one digit, at most
@@ -80,7 +80,11 @@ def _scaled(field: str, places: int, max_digits: int) -> tuple[pl.Expr, pl.Expr]
     leaves the cast nothing to round): a million values in ~70 ms, where splitting the text into
     its parts and reading each took ~270. The message re-reads the parts, and is only built for
     the rows a check flags (:func:`_plan`). The select that runs these shares common
-    subexpressions (:func:`~tariffstack.engine.query.run_shared`)."""
+    subexpressions (:func:`~tariffstack.engine.query.run_shared`).
+
+    An integer column (a Parquet or JSON quantity) is that rule without its text: a whole number
+    is its digits, so it fits when it is not negative and has at most ``max_digits`` of them (one
+    comparison instead of writing a million numbers as text to read them again)."""
     bare = _bare(field)
     number = rf"(?:[0-9]{{1,{max_digits}}}(?:\.[0-9]{{0,{places}}})?|\.[0-9]{{1,{places}}})"
     # The same test on the text as given (``\s`` and ``strip_chars`` are both Unicode White_Space),
@@ -89,6 +93,10 @@ def _scaled(field: str, places: int, max_digits: int) -> tuple[pl.Expr, pl.Expr]
     fits = _text(field).str.contains(rf"^\s*\+?{number}\s*$")
     decimal = _text(field).str.strip_chars().cast(pl.Decimal(max_digits + places, places), strict=False)
     scaled = pl.when(fits).then(decimal.to_physical().cast(pl.Int64))
+    if dtype.is_integer():
+        whole_number = pl.col(field).cast(pl.Int64, strict=False)  # a UInt64 beyond Int64 is too large
+        fits = (whole_number >= 0) & (whole_number < 10**max_digits)
+        scaled = pl.when(fits).then(whole_number * 10**places)
     parts = pl.when(bare.str.contains(_PLAIN_DECIMAL)).then(bare.str.split_exact(".", 1))
     whole = parts.struct.field("field_0")
     frac = parts.struct.field("field_1").fill_null("")
@@ -109,8 +117,8 @@ def _scaled(field: str, places: int, max_digits: int) -> tuple[pl.Expr, pl.Expr]
     return scaled, message
 
 
-def _money(field: str) -> tuple[pl.Expr, pl.Expr]:
-    cents, message = _scaled(field, 2, 12)
+def _money(field: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    cents, message = _scaled(field, 2, 12, dtype)
     limit = _bad(
         cents > MAX_VALUE_CENTS,
         field,
@@ -280,7 +288,7 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
         ("arrival_date", "arrival_ts"),
     ):
         out[key] = _timestamp(field, schema[field])
-    value, value_msg = _money("value")
+    value, value_msg = _money("value", schema["value"])
     out["value_cents"] = (
         value,
         pl.when(pl.col("value").is_null())
@@ -288,7 +296,7 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
         .otherwise(value_msg),
     )
     for field in MONEY_FIELDS:
-        cents, message = _money(field)
+        cents, message = _money(field, schema[field])
         over = _bad(
             cents > value,
             field,
@@ -308,7 +316,7 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
         ),
     )
     for qfield, ufield, qkey in (("quantity", "unit", "qty_milli"), ("quantity2", "unit2", "qty2_milli")):
-        quantity, q_msg = _scaled(qfield, 3, 15)
+        quantity, q_msg = _scaled(qfield, 3, 15, schema[qfield])
         out[qkey] = (
             quantity,
             pl.coalesce(
@@ -385,7 +393,7 @@ def _fields(schema: pl.Schema) -> dict[str, tuple[pl.Expr, pl.Expr]]:
     )
     out["_spi_program"] = (program_clash.fill_null(False), crossed)
     for field in ("ad_rate", "cvd_rate"):
-        milli, message = _scaled(field, 3, 12)
+        milli, message = _scaled(field, 3, 12, schema[field])
         out[f"{field}_ppm"] = (milli * 10, message)  # 1 percent = 10_000 ppm = 1000 milli × 10
     return out
 
