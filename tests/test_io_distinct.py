@@ -51,3 +51,23 @@ def test_values_in_runs_are_computed_once_per_run_with_the_row_by_row_outputs() 
             in_runs=True,
         )
         assert staged["out"].to_list() == frame.select(pl.col("code").str.slice(0, 2) + "!")["code"].to_list()
+
+
+def test_one_key_column_looked_up_by_value_equals_the_row_by_row_outputs() -> None:
+    """One key column (text, a number, a date, a boolean; nulls included) takes the look-up path:
+    every output, nested ones and one bearing the key's name included, equals the row by row one;
+    a carried column is read like a key."""
+    frame = _frame().with_columns(
+        number=pl.col("code").str.slice(0, 2).cast(pl.Int64, strict=False),
+        date=pl.col("day").str.to_date(),
+        flag=pl.col("day").str.ends_with("01"),
+        absent=pl.lit(None, dtype=pl.String),
+    )
+    for root in ("code", "number", "date", "flag"):
+        exprs = [
+            pl.col(root).cast(pl.String).alias(root),
+            pl.concat_list(pl.col(root).cast(pl.String), pl.lit("x")).alias("listed"),
+            pl.struct(key=pl.col(root), missing=pl.col("absent")).alias("nested"),
+        ]
+        got = distinct.per_distinct(frame, [root], exprs, carried=["absent"])
+        assert got.equals(frame.select(exprs)), root
