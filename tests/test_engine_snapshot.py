@@ -119,29 +119,36 @@ def test_the_base_kinds_codes_are_the_models_kinds_in_order() -> None:
 
 
 _CHILD = """
-import json, sys
-from tariffstack.api import Engine
-line = {"hts": "7306.30.5010", "origin": "CA", "entry_date": "2025-08-10", "value": "100000"}
-result = Engine().calc([line])[0]
-heavy = ("yaml", "tariffstack.law.loader", "tariffstack.law.model", "tariffstack.engine.compile")
-loaded = [m for m in heavy if m in sys.modules]
-print(json.dumps({"loaded": loaded, "total": result["total_duty"], "lines": result["lines"]}))
+import atexit, json, sys
+heavy = ("yaml", "pydantic", "tariffstack.law.loader", "tariffstack.law.model", "tariffstack.engine.compile")
+atexit.register(lambda: sys.stderr.write(json.dumps([m for m in heavy if m in sys.modules])))
+from tariffstack.main import main
+sys.argv = ["tariffstack", "calc", sys.argv[1], "--compact"]
+main()
 """
 
 
 def test_a_calculation_from_the_snapshot_never_imports_the_yaml_reader_or_the_model(
-    settings: Settings,
+    settings: Settings, tmp_path: Path
 ) -> None:
-    """The cold path: with the snapshot in the store, a fresh process neither reads nor compiles
-    the YAML law, so it does not import the loader, the pydantic model or the compiler."""
+    """The cold path, as ``tariffstack calc`` runs it: with the snapshot in the store, a fresh
+    process neither reads nor compiles the YAML law, so it imports neither the loader, the law's
+    model, the compiler nor pydantic (typer 0.29 validates every parameter with pydantic: ~0.1 s
+    of each start, hence the pin below it)."""
     load_or_compile(default_law_dir(), settings.store_dir, _Compiler(default_law_dir()))
+    lines = tmp_path / "line.json"
+    lines.write_text(
+        json.dumps([{"hts": "7306.30.5010", "origin": "CA", "entry_date": "2025-08-10", "value": "100000"}])
+    )
     env = {**os.environ, "TARIFFSTACK_STORE_DIR": str(settings.store_dir)}
-    done = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, check=True, env=env)
-    out = json.loads(done.stdout)
-    assert out["loaded"] == []
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(lines)], capture_output=True, text=True, check=True, env=env
+    )
+    assert json.loads(done.stderr) == []
+    (result,) = json.loads(done.stdout)
     # Proc. 10947: 50% on the full value (no steel value given) under 9903.81.87; MFN free.
-    assert out["total"] == "50000.00"
-    assert [(line["heading"], line["rate"]) for line in out["lines"]] == [
+    assert result["total_duty"] == "50000.00"
+    assert [(line["heading"], line["rate"]) for line in result["lines"]] == [
         ("9903.81.87", "50%"),
         ("7306.30.5010", "Free"),
     ]
