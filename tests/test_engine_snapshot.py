@@ -121,7 +121,8 @@ def test_the_base_kinds_codes_are_the_models_kinds_in_order() -> None:
 _CHILD = """
 import atexit, json, sys
 heavy = ("yaml", "pydantic", "tariffstack.law.loader", "tariffstack.law.model", "tariffstack.engine.compile")
-atexit.register(lambda: sys.stderr.write(json.dumps([m for m in heavy if m in sys.modules])))
+report = sys.argv[2]
+atexit.register(lambda: open(report, "w").write(json.dumps([m for m in heavy if m in sys.modules])))
 from tariffstack.main import main
 sys.argv = ["tariffstack", "calc", sys.argv[1], "--compact"]
 main()
@@ -140,11 +141,16 @@ def test_a_calculation_from_the_snapshot_never_imports_the_yaml_reader_or_the_mo
     lines.write_text(
         json.dumps([{"hts": "7306.30.5010", "origin": "CA", "entry_date": "2025-08-10", "value": "100000"}])
     )
+    loaded = tmp_path / "loaded.json"  # a file, not stderr: a warning there would not be JSON
     env = {**os.environ, "TARIFFSTACK_STORE_DIR": str(settings.store_dir)}
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(lines)], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-c", _CHILD, str(lines), str(loaded)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
-    assert json.loads(done.stderr) == []
+    assert json.loads(loaded.read_text()) == []
     (result,) = json.loads(done.stdout)
     # Proc. 10947: 50% on the full value (no steel value given) under 9903.81.87; MFN free.
     assert result["total_duty"] == "50000.00"
