@@ -156,3 +156,34 @@ def test_keys_of_one_scope_class_share_a_stack_and_each_line_keeps_its_own_resul
     assert len({r["total_duty"] for r in together[:3]}) == 3  # each line's own value and MFN line
     for index, row in enumerate(rows):
         assert {**engine.calc([row])[0], "line": index} == together[index], row
+
+
+def test_keys_tell_apart_every_origin_claim_and_unit_and_refuse_what_they_cannot_hold(engine: Engine) -> None:
+    """The key packs origin, claim and units as codes of closed vocabularies: two lines that differ
+    in one of them never share a key, and a value outside a vocabulary (validation lets none
+    through) is refused, never packed as if it were absent."""
+    import polars as pl
+    import pytest
+
+    from tariffstack.engine.keys import assign_keys, prepare_lines
+    from tariffstack.engine.schedule import revision_starts
+    from tariffstack.io.entry import lines_frame
+
+    base = {"hts": "7208.52.0000", "origin": "CA", "entry_date": "2025-08-10", "value": "1000"}
+    rows = [
+        base,
+        {**base, "origin": "MX"},
+        {**base, "origin": "ZW"},
+        {**base, "spi": "S"},
+        {**base, "quantity": "12", "unit": "kg"},
+        {**base, "quantity": "12", "unit": "t"},
+    ]
+    typed, _ = lines_frame(rows)
+    assert typed["error"].null_count() == typed.height  # every line valid
+    law, starts = engine.compiled, revision_starts(engine.store)
+    _, keys = assign_keys(prepare_lines(typed, law, starts), law)
+    assert keys.height == len(rows)
+    for column, strange in (("spi", "ZZ"), ("unit", "furlong"), ("origin", "C4")):
+        odd = typed.with_columns(pl.lit(strange).alias(column))
+        with pytest.raises(ValueError, match="outside the engine's vocabulary"):
+            prepare_lines(odd, law, starts)

@@ -10,7 +10,13 @@ import polars as pl
 import pytest
 
 from tariffstack.engine import rows
-from tariffstack.engine.rows import consecutive_start, join_by_position, left_join_lines
+from tariffstack.engine.rows import (
+    consecutive_start,
+    join_by_position,
+    left_join_lines,
+    per_line_totals,
+    semi_join_by_position,
+)
 
 
 def _lines(ids: list[int]) -> pl.DataFrame:
@@ -93,6 +99,58 @@ def test_keys_by_position_refuse_a_key_twice_or_missing() -> None:
         join_by_position(lines, _per_key([0, 1, 1]), "key_id", 3)
     with pytest.raises(ValueError, match="2 rows for 3 ids"):
         join_by_position(lines, _per_key([0, 1]), "key_id", 3)
+
+
+@pytest.mark.parametrize("min_rows", [2, 10**9])  # by position, and the semi join it stands for
+def test_keys_kept_by_position_equal_the_semi_join(monkeypatch: pytest.MonkeyPatch, min_rows: int) -> None:
+    monkeypatch.setattr(rows, "POSITION_MIN_ROWS", min_rows)
+    rng = random.Random(11)
+    per_key = _per_key(list(range(400)))
+    kept = pl.Series("key_id", rng.sample(range(400), 170))  # in no order
+    got = semi_join_by_position(per_key, kept, "key_id")
+    assert got.equals(per_key.join(kept.to_frame(), on="key_id", how="semi", maintain_order="left"))
+    assert got["key_id"].to_list() == sorted(kept.to_list())
+    assert semi_join_by_position(per_key, kept.head(0), "key_id").is_empty()
+
+
+def test_keys_kept_by_position_refuse_keys_out_of_order_or_an_unknown_id() -> None:
+    with pytest.raises(ValueError, match="not numbered 0 … 2 in order"):
+        semi_join_by_position(_per_key([0, 2, 1]), pl.Series([1]), "key_id")
+    with pytest.raises(ValueError, match="not one of the rows'"):
+        semi_join_by_position(_per_key([0, 1, 2]), pl.Series([3]), "key_id")
+
+
+@pytest.mark.parametrize("flag_sorted", [True, False])  # running totals, and the group-by
+def test_per_line_totals_equal_the_group_by_even_where_running_totals_wrap(flag_sorted: bool) -> None:
+    rng = random.Random(5)
+    ids = sorted(rng.randrange(400) for _ in range(3_000))
+    big = 10**17  # the running total of 3,000 rows passes Int64's range (9.2 × 10¹⁸) a few times
+    rows = pl.DataFrame(
+        {
+            "line_id": ids,
+            "amount": [rng.choice([big, -big // 3, 7, None]) for _ in ids],
+            "flag": [rng.random() < 0.05 if rng.random() < 0.9 else None for _ in ids],
+        },
+        schema={"line_id": pl.Int64, "amount": pl.Int64, "flag": pl.Boolean},
+    )
+    assert rows["amount"].cast(pl.Int128).sum() > 2**63  # the running totals wrap
+    if flag_sorted:
+        rows = rows.with_columns(pl.col("line_id").set_sorted())
+    sums = {"total": pl.col("amount"), "positive": pl.when(pl.col("amount") > 0).then(pl.col("amount"))}
+    got = per_line_totals(rows, sums, "flag").collect().sort("line_id")
+    expected = (
+        rows.group_by("line_id")
+        .agg(
+            pl.col("amount").sum().alias("total"),
+            pl.col("amount").filter(pl.col("amount") > 0).sum().alias("positive"),
+            pl.col("flag").any(),
+        )
+        .sort("line_id")
+    )
+    assert got.equals(expected)
+    assert got.filter(pl.col("line_id") == ids[0])["total"][0] == sum(
+        a for i, a in zip(ids, rows["amount"].to_list(), strict=True) if i == ids[0] and a is not None
+    )
 
 
 def test_rows_are_flagged_sorted_only_when_they_are() -> None:

@@ -34,7 +34,12 @@ from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, 
 from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents
 from tariffstack.engine.query import run
-from tariffstack.engine.rows import join_by_position, left_join_lines
+from tariffstack.engine.rows import (
+    join_by_position,
+    left_join_lines,
+    per_line_totals,
+    semi_join_by_position,
+)
 from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
 from tariffstack.engine.stack import (
     apply_exceptions,
@@ -241,17 +246,11 @@ def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]
         "void_cents": pl.col("void") & customs,
         "remitted_cents": pl.col("remit_rule_idx").is_not_null() & customs,
     }
+    sums = {name: pl.when(where).then(amount).otherwise(0) for name, where in parts.items()}
     totals = run(
         pl.concat(
             [
-                rows.lazy()
-                .select(
-                    "line_id",
-                    "prohibited",
-                    *(pl.when(where).then(amount).otherwise(0).alias(name) for name, where in parts.items()),
-                )
-                .group_by("line_id")
-                .agg(*(pl.col(name).sum() for name in parts), pl.col("prohibited").any())
+                per_line_totals(rows, sums, "prohibited")
                 for rows in [frame for frame in applied if not frame.is_empty()] or applied[:1]
             ]
         )
@@ -301,10 +300,8 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     prepared = prepare_lines(valid, law, revision_starts(store))
     line_keys, keys = assign_keys(prepared, law)
     schedule = key_schedule(keys, store)
-    scoped, class_pids = scope_classes(
-        run(keys.lazy().join(schedule.lazy().filter(pl.col("mfn_error").is_null()), on="key_id", how="semi")),
-        law,
-    )
+    scheduled = schedule.filter(pl.col("mfn_error").is_null())["key_id"]
+    scoped, class_pids = scope_classes(semi_join_by_position(keys, scheduled, "key_id"), law)
     key_stacks, stacks = stack_keys(scoped, law, keys.height)
     pairs = in_force_pairs(stacks, class_pids, law)
     applied_s, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)

@@ -13,6 +13,7 @@ realistic million lines has about 100,000 keys; one line has one.
 from __future__ import annotations
 
 import functools
+import string
 
 import polars as pl
 
@@ -61,45 +62,52 @@ def key_columns(law: CompiledLaw) -> list[str]:
     return [*KEY_FIXED, *(f"cond_bits_{w}" for w in range(word_count(law)))]
 
 
-def _coded(column: str, vocabulary: list[str]) -> pl.Expr:
-    """A closed-vocabulary string as its position + 1 in ``vocabulary``; null as 0."""
-    return (
-        pl.col(column)
-        .replace_strict(vocabulary, list(range(1, len(vocabulary) + 1)), default=-1)
-        .fill_null(0)
-    )
+ORIGIN_CODES = [a + b for a in string.ascii_uppercase for b in string.ascii_uppercase]  # ISO alpha-2 shapes
+# The closed vocabularies of the key, each column as its position + 1 (null as 0): an Enum cast
+# is one look-up per value (1M origins: 32 ms as hex text read as an integer, 10 ms this way).
+CODED = {"spi": SPI_CODES, "unit": UNIT_CODES, "unit2": UNIT_CODES, "origin": ORIGIN_CODES}
+
+
+@functools.cache
+def _codes() -> dict[str, pl.Expr]:
+    """``<column>_code`` of each closed-vocabulary column: position + 1, null when the value is
+    null or outside the vocabulary (:func:`_outside_vocabulary` tells the two apart)."""
+    return {
+        f"{column}_code": pl.col(column).cast(pl.Enum(vocabulary), strict=False).to_physical().cast(pl.Int64)
+        + 1
+        for column, vocabulary in CODED.items()
+    }
 
 
 @functools.cache
 def _outside_vocabulary() -> pl.Expr:
-    """A line whose claim, unit or origin the packing cannot hold (validation never lets one through)."""
+    """A line whose claim, unit or origin the packing cannot hold (validation never lets one through):
+    a value given whose code is null, or no origin."""
     return pl.any_horizontal(
-        *(
-            pl.col(column).is_not_null() & ~pl.col(column).is_in(vocabulary)
-            for column, vocabulary in (("spi", SPI_CODES), ("unit", UNIT_CODES), ("unit2", UNIT_CODES))
-        ),
-        ~pl.col("origin").str.contains(r"^[A-Z]{2}$"),
+        *(pl.col(column).is_not_null() & pl.col(f"{column}_code").is_null() for column in CODED),
+        pl.col("origin_code").is_null(),
     ).any()
 
 
 @functools.cache
 def _packed() -> dict[str, pl.Expr]:
-    """The key words. Field widths: code < 2^34, origin (two ASCII letters) < 2^16, epoch < 2^12,
-    revision < 2^8, claim code < 2^16, content bits 4; each unit code gets 31 bits."""
+    """The key words. Field widths: code < 2^34, origin code < 2^10, epoch < 2^12, revision < 2^8,
+    claim code < 2^16, content bits 4; each unit code gets 31 bits."""
+    code = {column: pl.col(f"{column}_code").fill_null(0) for column in CODED}
     code_key = (
-        pl.col("hts10").cast(pl.Int64) * (1 << 17)
-        + pl.col("origin").str.encode("hex").str.to_integer(base=16) * 2
+        pl.col("hts10").cast(pl.Int64) * (1 << 11)
+        + code["origin"] * 2
         + (pl.col("importing_country") == "CA").cast(pl.Int64)
     )
     fact_key = (
         pl.col("epoch")
         + pl.col("rev_idx") * (1 << 12)
-        + _coded("spi", SPI_CODES) * (1 << 20)
+        + code["spi"] * (1 << 20)
         + pl.col("has_qty").cast(pl.Int64) * (1 << 36)
         + pl.col("has_qty2").cast(pl.Int64) * (1 << 37)
         + pl.col("present").cast(pl.Int64) * (1 << 38)
     )
-    unit_key = _coded("unit", UNIT_CODES) + _coded("unit2", UNIT_CODES) * (1 << 31)
+    unit_key = code["unit"] + code["unit2"] * (1 << 31)
     return {"code_key": code_key, "fact_key": fact_key, "unit_key": unit_key}
 
 
@@ -170,9 +178,9 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
         has_qty=pl.col("qty_milli").is_not_null(),
         has_qty2=pl.col("qty2_milli").is_not_null(),
         present=present,
-        _outside=_outside_vocabulary(),
+        **_codes(),
     )
-    prepared = run(prepared.with_columns(**_packed()))
+    prepared = run(prepared.with_columns(_outside=_outside_vocabulary(), **_packed()).drop(*_codes()))
     if prepared.height and prepared["_outside"][0]:
         strange = valid.select("spi", "unit", "unit2", "origin").unique().to_dicts()
         raise ValueError(f"spi/unit/origin outside the engine's vocabulary in {strange[:5]}")

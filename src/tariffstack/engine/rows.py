@@ -65,3 +65,55 @@ def join_by_position(lines: pl.DataFrame, per_id: pl.DataFrame, on: str, count: 
     if slot.null_count():
         raise ValueError(f"{on}: the per-id frame has an id twice")
     return lines.hstack(per_id.drop(on).select(pl.all().gather(slot.gather(lines[on]))))
+
+
+def semi_join_by_position(per_id: pl.DataFrame, ids: pl.Series, on: str) -> pl.DataFrame:
+    """``per_id.join(ids.to_frame(on), on=on, how="semi", maintain_order="left")`` for a ``per_id``
+    numbered ``0 … n − 1`` in order (the keys as :func:`tariffstack.engine.keys.assign_keys` numbers
+    them): the rows whose id is in ``ids``, kept by a mask scattered at the ids' positions instead
+    of a hash join (a million keys: ~100 → ~10 ms). A ``per_id`` not numbered in order, or an id
+    that is not one of its rows', is a fault of the caller, raised."""
+    if per_id.height < POSITION_MIN_ROWS:
+        return per_id.join(ids.to_frame(on), on=on, how="semi", maintain_order="left")
+    numbered = pl.arange(0, per_id.height, dtype=per_id[on].dtype, eager=True)
+    if per_id[on].null_count() or not (per_id[on] == numbered).all():
+        raise ValueError(f"{on}: the rows are not numbered 0 … {per_id.height - 1} in order")
+    if ids.len() and (ids.min() < 0 or ids.max() >= per_id.height):  # type: ignore[operator]
+        raise ValueError(f"{on}: an id that is not one of the rows'")
+    keep = pl.repeat(False, per_id.height, dtype=pl.Boolean, eager=True).scatter(ids, True)
+    return per_id.filter(keep)
+
+
+def per_line_totals(rows: pl.DataFrame, sums: dict[str, pl.Expr], any_of: str) -> pl.LazyFrame:
+    """One row per ``line_id`` of ``rows``: the sum of each of ``sums`` and whether ``any_of`` is
+    true on any of the line's rows (a query).
+
+    Rows flagged sorted by line id (:func:`tariffstack.engine.evaluate._flag_line_order` checks,
+    never assumes) are summed by running totals read at each line's last row, less the previous
+    line's: a scan instead of a hash group-by (1.46M rows: ~105 → ~65 ms). The running totals of a
+    million lines may pass Int64's range; Polars' integer sums wrap (modulo 2⁶⁴), so the
+    difference of two running totals is each line's sum modulo 2⁶⁴ as well, bit for bit what a
+    group-by's sum gives (a line's own total is far inside Int64: at most 10¹² cents of value per
+    line). A test sums amounts whose running total wraps. Other rows take the group-by."""
+    if not rows["line_id"].flags["SORTED_ASC"]:
+        return (
+            rows.lazy()
+            .select("line_id", *(expr.alias(name) for name, expr in sums.items()), any_of)
+            .group_by("line_id")
+            .agg(*(pl.col(name).sum() for name in sums), pl.col(any_of).any())
+        )
+    last = pl.col("line_id") != pl.col("line_id").shift(-1).fill_null(-1)
+    # A null adds nothing, as in a group-by's sum (and a line with only nulls sums to 0).
+    running = {name: expr.fill_null(0).cum_sum() for name, expr in sums.items()}
+    running[any_of] = pl.col(any_of).cast(pl.Int64).fill_null(0).cum_sum()
+    totals = {name: pl.col(name) - pl.col(name).shift(1).fill_null(0) for name in running}
+    return (
+        rows.lazy()
+        .select("line_id", **running)
+        .filter(last)
+        .select(
+            "line_id",
+            *(totals[name].cast(pl.Int64).alias(name) for name in sums),
+            (totals[any_of] > 0).alias(any_of),
+        )
+    )

@@ -12,6 +12,7 @@ effective rate (total duty / value, as a percentage string with four decimals, r
 from __future__ import annotations
 
 import functools
+import gc
 import io
 from typing import Any
 
@@ -229,5 +230,16 @@ def to_json_groups(
 def to_records(
     evaluation: Evaluation, law: CompiledLaw, store: Store, passthrough: pl.DataFrame
 ) -> list[dict[str, Any]]:
-    """The contract as Python objects (decoded from the same JSON)."""
-    return orjson.loads(to_json(evaluation, law, store, passthrough))
+    """The contract as Python objects (decoded from the same JSON).
+
+    The cyclic garbage collector is paused while the objects are made: they hold no cycles, and
+    its passes over millions of new dicts and lists were ~40% of the decoding (11,000 lines, 73 MB
+    of JSON: 0.44 → 0.26 s)."""
+    text = to_json(evaluation, law, store, passthrough)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(text)
+    finally:
+        if collecting:
+            gc.enable()
