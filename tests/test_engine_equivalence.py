@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from test_golden import CASES
 
 from tariffstack.api import Engine
+from tariffstack.settings import Settings
 
 US_CODES = sorted({c["input"]["hts"] for c in CASES if c["input"].get("importing_country", "US") == "US"})
 CA_CODES = sorted({c["input"]["hts"] for c in CASES if c["input"].get("importing_country") == "CA"})
@@ -187,3 +188,28 @@ def test_keys_tell_apart_every_origin_claim_and_unit_and_refuse_what_they_cannot
         odd = typed.with_columns(pl.lit(strange).alias(column))
         with pytest.raises(ValueError, match="outside the engine's vocabulary"):
             prepare_lines(odd, law, starts)
+
+
+def test_scopes_resolved_ahead_give_the_lines_the_same_results_and_keys(settings: Settings) -> None:
+    """``Engine.warm_scopes`` resolves every U.S. code's scope for goods of Canada before any line:
+    the code keys it resolves are the ones the lines carry, and results are those of an engine
+    that resolves each code when a line meets it."""
+    from tariffstack.engine.keys import code_keys, prepare_lines
+    from tariffstack.engine.schedule import revision_starts
+    from tariffstack.io.entry import lines_frame
+
+    warm, cold = Engine(settings), Engine(settings)
+    warm.warm_scopes()
+    memo = warm.compiled.memo["scope"]["codes"]
+    assert memo.height == warm.store.mfn["hts10"].n_unique() > 20_000
+    rows = [case["input"] for case in CASES]
+    typed, _ = lines_frame(rows)
+    valid = typed.filter(
+        typed["error"].is_null() & (typed["origin"] == "CA") & (typed["importing_country"] == "US")
+    )
+    assert valid.height > 10
+    prepared = prepare_lines(valid, warm.compiled, revision_starts(warm.store))
+    ahead = code_keys(valid.select("hts10", "origin", "importing_country"))
+    assert ahead["code_key"].equals(prepared["code_key"])
+    assert set(prepared["code_key"]) <= set(memo["code_key"])
+    assert warm.calc(rows) == cold.calc(rows)

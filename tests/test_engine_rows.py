@@ -11,10 +11,10 @@ import pytest
 
 from tariffstack.engine import rows
 from tariffstack.engine.rows import (
+    PerLineTotals,
     consecutive_start,
     join_by_position,
     left_join_lines,
-    per_line_totals,
     semi_join_by_position,
 )
 
@@ -137,7 +137,7 @@ def test_per_line_totals_equal_the_group_by_even_where_running_totals_wrap(flag_
     if flag_sorted:
         rows = rows.with_columns(pl.col("line_id").set_sorted())
     sums = {"total": pl.col("amount"), "positive": pl.when(pl.col("amount") > 0).then(pl.col("amount"))}
-    got = per_line_totals(rows, sums, "flag").collect().sort("line_id")
+    got = PerLineTotals(sums, "flag").query(rows).collect().sort("line_id")
     expected = (
         rows.group_by("line_id")
         .agg(

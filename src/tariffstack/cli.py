@@ -447,11 +447,17 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     data: DataOpt = None,
     store: StoreOpt = None,
+    all_cpus: Annotated[
+        bool,
+        typer.Option(
+            "--all-cpus", help="Let every thread run on every CPU (default: one CPU but for large jobs)"
+        ),
+    ] = False,
 ) -> None:
     """Serve the web app and the HTTP API (prints the URL)."""
     from tariffstack.web.server import serve as run_server
 
-    run_server(host, port, Settings.from_env(data, store))
+    run_server(host, port, Settings.from_env(data, store), all_cpus=all_cpus)
 
 
 # --- batch (issue 12): entry files in and out; implementation in tariffstack.batch ---

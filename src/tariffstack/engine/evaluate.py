@@ -24,6 +24,7 @@ instead of each operation's (about 300 operations became about 40 queries and 50
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,9 +36,10 @@ from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, wi
 from tariffstack.engine.money import ad_valorem_cents
 from tariffstack.engine.query import run
 from tariffstack.engine.rows import (
+    PerLineTotals,
+    by_position,
     join_by_position,
     left_join_lines,
-    per_line_totals,
     semi_join_by_position,
 )
 from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
@@ -117,12 +119,7 @@ class _Explanation:
 
     def touched(self, law: CompiledLaw) -> pl.LazyFrame:
         """(stack_id, mid): measures with a provision in scope of the stack, in force or not."""
-        mids = (
-            self.class_pids.lazy()
-            .join(law.provisions.lazy().select("pid", "mid"), on="pid")
-            .select("class_id", "mid")
-            .unique()
-        )
+        mids = self.class_pids.lazy().select("class_id", *law.lookup("provisions", "pid", mid="mid")).unique()
         return self.stacks.lazy().join(mids, on="class_id").select("stack_id", "mid")
 
 
@@ -234,27 +231,37 @@ class Evaluation:
         )
 
 
-def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]) -> pl.DataFrame:
-    """One row per line; ``applied`` holds the applied Chapter 99 rows, each line's all in one of
-    the frames (so each is summed per line on its own)."""
+@functools.cache
+def _line_totals() -> PerLineTotals:
+    """Each total of a line's applied rows (the amount where it counts, 0 elsewhere) and whether
+    any of them is prohibited."""
     customs = ~pl.col("is_deposit")
-    amount = pl.col("amount_cents")
-    # Each part is a column of the amount where it counts (0 elsewhere), summed per line.
     parts = {
         "ch99_cents": customs,
         "deposit_cents": pl.col("is_deposit"),
         "void_cents": pl.col("void") & customs,
         "remitted_cents": pl.col("remit_rule_idx").is_not_null() & customs,
     }
-    sums = {name: pl.when(where).then(amount).otherwise(0) for name, where in parts.items()}
-    totals = run(
-        pl.concat(
-            [
-                per_line_totals(rows, sums, "prohibited")
-                for rows in [frame for frame in applied if not frame.is_empty()] or applied[:1]
-            ]
-        )
-    )
+    sums = {name: pl.when(where).then(pl.col("amount_cents")).otherwise(0) for name, where in parts.items()}
+    return PerLineTotals(sums, "prohibited")
+
+
+SUMMARY_FACTS = (
+    "line_id",
+    "error",
+    "value_cents",
+    "ad_rate_ppm",
+    "cvd_rate_ppm",
+    "hts10",
+    "entry_ts",
+    "origin",
+    "importing_country",
+)
+
+
+@functools.cache
+def _summary_columns() -> list[pl.Expr]:
+    """The summary's columns from a line's facts, MFN line and totals (built once per process)."""
     adcvd = (
         ad_valorem_cents(pl.col("value_cents"), pl.col("ad_rate_ppm").fill_null(0))
         + ad_valorem_cents(pl.col("value_cents"), pl.col("cvd_rate_ppm").fill_null(0))
@@ -263,36 +270,40 @@ def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]
     computed = pl.col("error").is_null() & pl.col("mfn_error").is_null()
     total = pl.col("mfn_cents") + pl.col("ch99_cents").fill_null(0)  # null when customs duty is not known
     refundable = pl.col("void_cents").fill_null(0) + pl.col("remitted_cents").fill_null(0)
-    facts = lines.select(
-        "line_id",
-        "error",
-        "value_cents",
-        "ad_rate_ppm",
-        "cvd_rate_ppm",
-        "hts10",
-        "entry_ts",
-        "origin",
-        "importing_country",
+    return [
+        *(pl.col(c) for c in ("line_id", "error", "mfn_error", "value_cents", "hts10", "entry_ts")),
+        pl.col("origin"),
+        pl.col("importing_country"),
+        pl.when(computed).then(total).alias("total_cents"),
+        pl.when(computed).then(total - refundable).alias("owed_cents"),
+        pl.when(computed).then(pl.col("ch99_cents").fill_null(0)).alias("additional_cents"),
+        pl.when(computed).then(pl.col("void_cents").fill_null(0)).alias("void_cents"),
+        pl.when(computed).then(pl.col("remitted_cents").fill_null(0)).alias("remitted_cents"),
+        pl.when(computed).then(adcvd).alias("adcvd_cents"),
+        pl.col("prohibited").fill_null(False),
+    ]
+
+
+def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]) -> pl.DataFrame:
+    """One row per line; ``applied`` holds the applied Chapter 99 rows, each line's all in one of
+    the frames (so each is summed per line on its own). A few lines are summarised in one query;
+    many, with the per-line frames put beside the lines by position (:mod:`~tariffstack.engine.rows`)."""
+    totals = pl.concat(
+        [
+            _line_totals().query(rows)
+            for rows in [frame for frame in applied if not frame.is_empty()] or applied[:1]
+        ]
     )
-    return left_join_lines(
-        left_join_lines(facts, mfn.select("line_id", "mfn_error", "mfn_cents")), totals
-    ).select(
-        "line_id",
-        "error",
-        "mfn_error",
-        "value_cents",
-        "hts10",
-        "entry_ts",
-        "origin",
-        "importing_country",
-        total_cents=pl.when(computed).then(total),
-        owed_cents=pl.when(computed).then(total - refundable),
-        additional_cents=pl.when(computed).then(pl.col("ch99_cents").fill_null(0)),
-        void_cents=pl.when(computed).then(pl.col("void_cents").fill_null(0)),
-        remitted_cents=pl.when(computed).then(pl.col("remitted_cents").fill_null(0)),
-        adcvd_cents=pl.when(computed).then(adcvd),
-        prohibited=pl.col("prohibited").fill_null(False),
-    )
+    facts = lines.select(SUMMARY_FACTS)
+    schedule = mfn.select("line_id", "mfn_error", "mfn_cents")
+    if not by_position(lines.height):
+        return run(
+            facts.lazy()
+            .join(schedule.lazy(), on="line_id", how="left", maintain_order="left")
+            .join(totals, on="line_id", how="left", maintain_order="left")
+            .select(_summary_columns())
+        )
+    return left_join_lines(left_join_lines(facts, schedule), run(totals)).select(_summary_columns())
 
 
 def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
@@ -305,9 +316,16 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     key_stacks, stacks = stack_keys(scoped, law, keys.height)
     pairs = in_force_pairs(stacks, class_pids, law)
     applied_s, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)
-    flags = law.provisions.lazy().select("pid", "void", "prohibited", "reported", "reporting_order")
+    flags = law.lookup(
+        "provisions",
+        "pid",
+        void="void",
+        prohibited="prohibited",
+        reported="reported",
+        reporting_order="reporting_order",
+    )
     applied_only = applied_s.filter(pl.col("status") == "applied")
-    live_s = run(applied_only.lazy().join(flags, on="pid"))
+    live_s = run(applied_only.lazy().with_columns(flags))
     live_s, stack_ruled, acting_rules = _rule_outcomes(applied_only, live_s, law)
 
     with_schedule = join_by_position(line_keys, schedule, "key_id", keys.height)
@@ -418,7 +436,7 @@ def _rule_outcomes(
     )
     rep_by_value = run(
         rep_rules.lazy()
-        .join(law.rules.lazy().select("rule_idx", "effect"), on="rule_idx")
+        .with_columns(law.lookup("rules", "rule_idx", effect="effect"))
         .filter(pl.col("effect") == "remainder")
         .select("stack_id")
         .unique()

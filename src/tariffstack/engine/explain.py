@@ -196,21 +196,21 @@ def _mfn_columns() -> list[pl.Expr]:
 def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
     """Applied Chapter 99 lines and the MFN line of each computed line, with texts, in CBP order
     (a query: the caller collects it with what it builds on it, :mod:`tariffstack.engine.query`)."""
-    prov = law.provisions.lazy().select("pid", "heading", "measure_id", "kind", "authority", "base_kind")
-    rules = law.rules.lazy().select("rule_idx", "rule_id", "rule_citation")
-    winners = law.provisions.lazy().select(remainder_winner_pid="pid", winner_heading="heading")
+    same = ("heading", "measure_id", "kind", "authority", "base_kind")
     ch99 = (
         ev.lines.lazy()
-        .join(prov, on="pid")
-        .join(
-            law.rates.lazy().select("rate_idx", "rate_text", "ref_instrument", "ref_citation", "ref_url"),
-            on="rate_idx",
+        .with_columns(
+            *law.lookup("provisions", "pid", **{c: c for c in same}),
+            *law.lookup(
+                "rates",
+                "rate_idx",
+                **{c: c for c in ("rate_text", "ref_instrument", "ref_citation", "ref_url")},
+            ),
+            *law.lookup("rules", "remainder_rule_idx", rule_id="rule_id", rule_citation="rule_citation"),
+            *law.lookup("provisions", "remainder_winner_pid", winner_heading="heading"),
         )
-        .join(rules, left_on="remainder_rule_idx", right_on="rule_idx", how="left")
-        .join(winners, on="remainder_winner_pid", how="left")
         .select(_ch99_columns())
     )
-    revisions = store.revisions.lazy().select("revision").with_row_index("rev_idx")
     has_ca = "ca_text" in ev.mfn.columns and ev.mfn["ca_text"].null_count() < ev.mfn.height
     mfn_frame = (
         ev.mfn if "ca_text" in ev.mfn.columns else ev.mfn.with_columns(ca_text=pl.lit(None, dtype=pl.String))
@@ -220,8 +220,10 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
     mfn = (
         mfn_frame.lazy()
         .filter(pl.col("mfn_error").is_null() & ~is_ca)
-        .join(store.mfn_indexed.lazy().select("mfn_idx", "general_text", "usmca_text"), on="mfn_idx")
-        .join(revisions, on="rev_idx")
+        .with_columns(
+            *store.mfn_lookup(general_text="general_text", usmca_text="usmca_text"),
+            revision=pl.lit(store.revisions["revision"]).gather(pl.col("rev_idx").cast(pl.UInt32)),
+        )
         .join(values, on="line_id")
         .select(_mfn_columns())
     )
@@ -254,20 +256,27 @@ def _condition_texts(law: CompiledLaw) -> pl.DataFrame:
 def _reasons(combos: pl.LazyFrame, law: CompiledLaw) -> pl.LazyFrame:
     """The measure, heading and reason text of each distinct ``REASON_KEY`` (a few hundred even for
     millions of lines): the text is built once per reason, not once per line."""
-    prov = law.provisions.lazy().select("pid", "mid", "measure_id", "heading", "base_kind", "heading_rank")
     excepts = law.derived(
         "except_headings",
         lambda: law.provisions.select(except_hid="hid", except_heading="heading").unique("except_hid"),
     ).lazy()
-    winners = law.provisions.lazy().select(winner_pid="pid", winner_heading="heading")
-    rules = law.rules.lazy().select("rule_idx", "rule_id", "rule_label", "rule_instrument", "rule_citation")
     return (
-        combos.join(prov, on="pid")
-        .join(law.rates.lazy().select("rate_idx", "note"), on="rate_idx", how="left")
+        combos.with_columns(
+            *law.lookup(
+                "provisions",
+                "pid",
+                **{c: c for c in ("mid", "measure_id", "heading", "base_kind", "heading_rank")},
+            ),
+            *law.lookup("rates", "rate_idx", note="note"),
+            *law.lookup("provisions", "winner_pid", winner_heading="heading"),
+            *law.lookup(
+                "rules",
+                "rule_idx",
+                **{c: c for c in ("rule_id", "rule_label", "rule_instrument", "rule_citation")},
+            ),
+        )
         .join(_condition_texts(law).lazy(), on="pid", how="left")
         .join(excepts, on="except_hid", how="left")
-        .join(winners, on="winner_pid", how="left")
-        .join(rules, on="rule_idx", how="left")
         .select(_reason_columns())
     )
 
@@ -333,10 +342,7 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     in_scope = run(not_applied.lazy().join(reasons, on=list(REASON_KEY), nulls_equal=True))
     touched = pl.concat(
         [
-            ev.lines.lazy()
-            .select("line_id", "pid")
-            .join(law.provisions.lazy().select("pid", "mid"), on="pid")
-            .drop("pid"),
+            ev.lines.lazy().select("line_id", *law.lookup("provisions", "pid", mid="mid")),
             in_scope.lazy().select("line_id", "mid"),
         ]
     ).unique()
@@ -374,7 +380,7 @@ def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     A query, collected by the caller."""
     stale = (
         ev.caveats.lazy()
-        .join(law.measures.lazy().select("mid", "measure_id", "verified_to"), on="mid")
+        .with_columns(law.lookup("measures", "mid", measure_id="measure_id", verified_to="verified_to"))
         .select(
             "line_id",
             caveat=pl.format(

@@ -94,11 +94,6 @@ def _packed() -> dict[str, pl.Expr]:
     """The key words. Field widths: code < 2^34, origin code < 2^10, epoch < 2^12, revision < 2^8,
     claim code < 2^16, content bits 4; each unit code gets 31 bits."""
     code = {column: pl.col(f"{column}_code").fill_null(0) for column in CODED}
-    code_key = (
-        pl.col("hts10").cast(pl.Int64) * (1 << 11)
-        + code["origin"] * 2
-        + (pl.col("importing_country") == "CA").cast(pl.Int64)
-    )
     fact_key = (
         pl.col("epoch")
         + pl.col("rev_idx") * (1 << 12)
@@ -108,7 +103,27 @@ def _packed() -> dict[str, pl.Expr]:
         + pl.col("present").cast(pl.Int64) * (1 << 38)
     )
     unit_key = code["unit"] + code["unit2"] * (1 << 31)
-    return {"code_key": code_key, "fact_key": fact_key, "unit_key": unit_key}
+    return {"code_key": _code_key(), "fact_key": fact_key, "unit_key": unit_key}
+
+
+@functools.cache
+def _code_key() -> pl.Expr:
+    """HTS10 · origin code · importing country: the key word that decides a line's scope class."""
+    return (
+        pl.col("hts10").cast(pl.Int64) * (1 << 11)
+        + pl.col("origin_code").fill_null(0) * 2
+        + (pl.col("importing_country") == "CA").cast(pl.Int64)
+    )
+
+
+def code_keys(codes: pl.DataFrame) -> pl.DataFrame:
+    """``codes`` (``hts10``, ``origin``, ``importing_country``) with the ``code_key`` that lines of
+    that code, origin and importer carry (for resolving scope classes ahead of any line)."""
+    return (
+        codes.with_columns(origin_code=_codes()["origin_code"])
+        .with_columns(code_key=_code_key())
+        .drop("origin_code")
+    )
 
 
 def _condition_words(law: CompiledLaw, lines: pl.DataFrame) -> list[pl.Expr]:

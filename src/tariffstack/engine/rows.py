@@ -17,6 +17,11 @@ import polars as pl
 POSITION_MIN_ROWS = 20_000
 
 
+def by_position(lines: int) -> bool:
+    """Whether frames of this many lines are put together by position (else by a plain join)."""
+    return lines >= POSITION_MIN_ROWS
+
+
 def consecutive_start(ids: pl.Series) -> int | None:
     """The first id when ``ids`` are ``first, first + 1, ...`` in order (no nulls), else ``None``."""
     if ids.is_empty():
@@ -35,7 +40,7 @@ def left_join_lines(lines: pl.DataFrame, per_line: pl.DataFrame, on: str = "line
     is not a line's is a fault of the caller, raised, never resolved by keeping one of the rows."""
     if per_line.width == 1:  # nothing to put beside the lines
         return lines
-    first = consecutive_start(lines[on]) if lines.height >= POSITION_MIN_ROWS else None
+    first = consecutive_start(lines[on]) if by_position(lines.height) else None
     if first is None:
         return lines.join(per_line, on=on, how="left", maintain_order="left")
     positions = per_line[on].cast(pl.Int64) - first
@@ -55,7 +60,7 @@ def join_by_position(lines: pl.DataFrame, per_id: pl.DataFrame, on: str, count: 
     all among them: each line's row is gathered by position instead of hashed (a 500,000-line join
     to 410,000 keys: ~57 → ~20 ms). The lines keep their order. A ``per_id`` without exactly one
     row per id is a fault of the caller, raised."""
-    if lines.height < POSITION_MIN_ROWS:
+    if not by_position(lines.height):
         return lines.join(per_id, on=on, maintain_order="left")
     if per_id.height != count:
         raise ValueError(f"{on}: {per_id.height} rows for {count} ids")
@@ -73,7 +78,7 @@ def semi_join_by_position(per_id: pl.DataFrame, ids: pl.Series, on: str) -> pl.D
     them): the rows whose id is in ``ids``, kept by a mask scattered at the ids' positions instead
     of a hash join (a million keys: ~100 → ~10 ms). A ``per_id`` not numbered in order, or an id
     that is not one of its rows', is a fault of the caller, raised."""
-    if per_id.height < POSITION_MIN_ROWS:
+    if not by_position(per_id.height):
         return per_id.join(ids.to_frame(on), on=on, how="semi", maintain_order="left")
     numbered = pl.arange(0, per_id.height, dtype=per_id[on].dtype, eager=True)
     if per_id[on].null_count() or not (per_id[on] == numbered).all():
@@ -84,9 +89,9 @@ def semi_join_by_position(per_id: pl.DataFrame, ids: pl.Series, on: str) -> pl.D
     return per_id.filter(keep)
 
 
-def per_line_totals(rows: pl.DataFrame, sums: dict[str, pl.Expr], any_of: str) -> pl.LazyFrame:
-    """One row per ``line_id`` of ``rows``: the sum of each of ``sums`` and whether ``any_of`` is
-    true on any of the line's rows (a query).
+class PerLineTotals:
+    """One row per ``line_id`` of a frame of rows: the sum of each of ``sums`` and whether
+    ``any_of`` is true on any of the line's rows (:meth:`query`); the expressions are built once.
 
     Rows flagged sorted by line id (:func:`tariffstack.engine.evaluate._flag_line_order` checks,
     never assumes) are summed by running totals read at each line's last row, less the previous
@@ -95,25 +100,23 @@ def per_line_totals(rows: pl.DataFrame, sums: dict[str, pl.Expr], any_of: str) -
     difference of two running totals is each line's sum modulo 2⁶⁴ as well, bit for bit what a
     group-by's sum gives (a line's own total is far inside Int64: at most 10¹² cents of value per
     line). A test sums amounts whose running total wraps. Other rows take the group-by."""
-    if not rows["line_id"].flags["SORTED_ASC"]:
-        return (
-            rows.lazy()
-            .select("line_id", *(expr.alias(name) for name, expr in sums.items()), any_of)
-            .group_by("line_id")
-            .agg(*(pl.col(name).sum() for name in sums), pl.col(any_of).any())
-        )
-    last = pl.col("line_id") != pl.col("line_id").shift(-1).fill_null(-1)
-    # A null adds nothing, as in a group-by's sum (and a line with only nulls sums to 0).
-    running = {name: expr.fill_null(0).cum_sum() for name, expr in sums.items()}
-    running[any_of] = pl.col(any_of).cast(pl.Int64).fill_null(0).cum_sum()
-    totals = {name: pl.col(name) - pl.col(name).shift(1).fill_null(0) for name in running}
-    return (
-        rows.lazy()
-        .select("line_id", **running)
-        .filter(last)
-        .select(
+
+    def __init__(self, sums: dict[str, pl.Expr], any_of: str) -> None:
+        self.grouped_in = ["line_id", *(expr.alias(name) for name, expr in sums.items()), any_of]
+        self.grouped = [*(pl.col(name).sum() for name in sums), pl.col(any_of).any()]
+        # A null adds nothing, as in a group-by's sum (and a line with only nulls sums to 0).
+        running = {name: expr.fill_null(0).cum_sum() for name, expr in sums.items()}
+        running[any_of] = pl.col(any_of).cast(pl.Int64).fill_null(0).cum_sum()
+        totals = {name: pl.col(name) - pl.col(name).shift(1).fill_null(0) for name in running}
+        self.running = ["line_id", *(expr.alias(name) for name, expr in running.items())]
+        self.last = pl.col("line_id") != pl.col("line_id").shift(-1).fill_null(-1)
+        self.read = [
             "line_id",
             *(totals[name].cast(pl.Int64).alias(name) for name in sums),
             (totals[any_of] > 0).alias(any_of),
-        )
-    )
+        ]
+
+    def query(self, rows: pl.DataFrame) -> pl.LazyFrame:
+        if not rows["line_id"].flags["SORTED_ASC"]:
+            return rows.lazy().select(self.grouped_in).group_by("line_id").agg(self.grouped)
+        return rows.lazy().select(self.running).filter(self.last).select(self.read)

@@ -282,6 +282,12 @@ class Store:
             )
         return self._cache["mfn_indexed"]
 
+    def mfn_lookup(self, **columns: str) -> list[pl.Expr]:
+        """``name=column`` of the MFN interval at each row's ``mfn_idx`` (its row number in
+        :attr:`mfn_indexed`): gathered by position instead of joined. A null index reads nulls."""
+        at = pl.col("mfn_idx").cast(pl.UInt32)
+        return [pl.lit(self.mfn_indexed[column]).gather(at).alias(name) for name, column in columns.items()]
+
     @property
     def ca_cusma(self) -> pl.DataFrame:
         """Canada's CUSMA schedule (empty when the store was built without the Canadian data)."""

@@ -96,7 +96,7 @@ def _descriptions(ev: Evaluation, store: Store) -> pl.LazyFrame:
     us = (
         ev.mfn.lazy()
         .filter(pl.col("mfn_idx").is_not_null())
-        .join(store.mfn_indexed.lazy().select("mfn_idx", "description"), on="mfn_idx")
+        .with_columns(store.mfn_lookup(description="description"))
     )
     ca = (
         ev.mfn.lazy()
@@ -146,10 +146,16 @@ def records_frame(
     schema = frame.collect_schema()
     contract = frame.select(_contract_columns(ids)).with_columns(
         # Lists are never null in the contract: a line without items has [].
-        pl.col("lines").fill_null(pl.lit([], dtype=schema["lines"])),
-        pl.col("not_applied").fill_null(pl.lit([], dtype=schema["not_applied"])),
+        pl.col("lines").fill_null(_no_items(schema["lines"])),
+        pl.col("not_applied").fill_null(_no_items(schema["not_applied"])),
     )
     return run(contract)
+
+
+@functools.lru_cache(maxsize=16)
+def _no_items(dtype: pl.DataType) -> pl.Expr:
+    """The empty list of ``dtype``, built once per type (a list-of-structs literal took 0.4 ms)."""
+    return pl.lit([], dtype=dtype)
 
 
 @functools.lru_cache(maxsize=64)

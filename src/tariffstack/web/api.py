@@ -280,6 +280,7 @@ def healthz(request: Request) -> Response:
             "measures": len(engine.law.measures),
             "hts_revisions": engine.store.revisions.height,
             "limits": {"max_lines": MAX_LINES, "max_body_bytes": MAX_BODY_BYTES},
+            "cpus": sorted(request.app.state.affinity.current),
         }
     )
 

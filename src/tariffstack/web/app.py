@@ -16,13 +16,15 @@ from fastapi.staticfiles import StaticFiles
 
 from tariffstack.api import Engine
 from tariffstack.web import api, batch, pages, problems, scenarios
+from tariffstack.web.affinity import Affinity
 from tariffstack.web.coalesce import Coalescer
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 def warm(engine: Engine) -> None:
-    """Load everything a request touches: compiled law, MFN and HTS frames, both importing countries."""
+    """Load everything a request touches: compiled law, MFN and HTS frames, both importing countries,
+    the scope class of every U.S. code for goods of Canada."""
     engine.calc(
         [
             {"hts": "7306.30.5010", "origin": "CA", "entry_date": "2025-08-10", "value": "100"},
@@ -36,6 +38,7 @@ def warm(engine: Engine) -> None:
         ]
     )
     _ = engine.store.hts10, engine.store.ca_cusma, engine.store.revisions
+    engine.warm_scopes()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
@@ -63,8 +66,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
-def create_app(engine: Engine | None = None, *, jobs_dir: Path | None = None) -> FastAPI:
+def create_app(
+    engine: Engine | None = None, *, jobs_dir: Path | None = None, affinity: Affinity | None = None
+) -> FastAPI:
+    """The app over ``engine``. ``affinity`` is the server process's CPU policy (see
+    :mod:`tariffstack.web.affinity`; ``tariffstack serve`` narrows it); by default the threads stay
+    where they are, as an app served inside another process (the tests) must leave them."""
     engine = engine or Engine()
+    affinity = affinity or Affinity(narrow=False)
     warm(engine)
     app = FastAPI(
         title="tariffstack",
@@ -80,9 +89,10 @@ def create_app(engine: Engine | None = None, *, jobs_dir: Path | None = None) ->
     )
     app.state.engine = engine
     app.state.scope_counts = {}
+    app.state.affinity = affinity
     app.state.coalescer = Coalescer(engine)
-    app.state.jobs = batch.Jobs(jobs_dir)
-    app.state.scenario_jobs = scenarios.ScenarioJobs(jobs_dir / "scenarios" if jobs_dir else None)
+    app.state.jobs = batch.Jobs(jobs_dir, affinity)
+    app.state.scenario_jobs = scenarios.ScenarioJobs(jobs_dir / "scenarios" if jobs_dir else None, affinity)
     problems.install(app)
     app.add_middleware(
         problems.BodyLimit, default=api.MAX_BODY_BYTES, by_prefix={"/v1/batch": batch.MAX_UPLOAD_BYTES}

@@ -22,6 +22,7 @@ from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from starlette.responses import FileResponse, Response
 
 from tariffstack.engine.money import cents_to_str
+from tariffstack.web.affinity import Affinity
 from tariffstack.web.problems import Problem
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -88,7 +89,8 @@ def _summary(summary: Any) -> dict[str, Any]:
 class Jobs:
     """Uploaded files and their jobs, in a working directory; one job runs at a time."""
 
-    def __init__(self, root: FilePath | None = None) -> None:
+    def __init__(self, root: FilePath | None = None, affinity: Affinity | None = None) -> None:
+        self.affinity = affinity or Affinity(narrow=False)  # a job runs on every CPU
         self.root = root or FilePath(tempfile.mkdtemp(prefix="tariffstack-jobs-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.jobs: dict[str, Job] = {}
@@ -115,8 +117,13 @@ class Jobs:
         job = Job(job_id, name, src, folder / f"result.{fmt}", fmt)
         with self.lock:
             self.jobs[job_id] = job
-        self.pool.submit(self._run, engine, job)
+        self.pool.submit(self._run_wide, engine, job)
         return job
+
+    def _run_wide(self, engine: Any, job: Job) -> None:
+        """The job, with the threads on every CPU while it runs (:mod:`tariffstack.web.affinity`)."""
+        with self.affinity.wide():
+            self._run(engine, job)
 
     def _run(self, engine: Any, job: Job) -> None:
         from tariffstack.batch import run_file

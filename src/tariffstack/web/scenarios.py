@@ -22,6 +22,7 @@ import orjson
 from fastapi import APIRouter, Body, Path, Query, Request
 from starlette.responses import Response
 
+from tariffstack.web.affinity import Affinity
 from tariffstack.web.problems import Problem
 
 router = APIRouter(tags=["scenarios"])
@@ -57,7 +58,8 @@ class ScenarioJob:
 class ScenarioJobs:
     """Posted scenarios and their runs, in a working directory; one run at a time."""
 
-    def __init__(self, root: FilePath | None = None) -> None:
+    def __init__(self, root: FilePath | None = None, affinity: Affinity | None = None) -> None:
+        self.affinity = affinity or Affinity(narrow=False)  # a job runs on every CPU
         self.root = root or FilePath(tempfile.mkdtemp(prefix="tariffstack-scenarios-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.jobs: dict[str, ScenarioJob] = {}
@@ -90,8 +92,13 @@ class ScenarioJobs:
         job = ScenarioJob(job_id, scenario.name, path)
         with self.lock:
             self.jobs[job_id] = job
-        self.pool.submit(self._run, engine, job, assumptions)
+        self.pool.submit(self._run_wide, engine, job, assumptions)
         return job
+
+    def _run_wide(self, engine: Any, job: ScenarioJob, assumptions: Any) -> None:
+        """The job, with the threads on every CPU while it runs (:mod:`tariffstack.web.affinity`)."""
+        with self.affinity.wide():
+            self._run(engine, job, assumptions)
 
     def _run(self, engine: Any, job: ScenarioJob, assumptions: Any) -> None:
         from tariffstack.analysis.diff import run_scenario

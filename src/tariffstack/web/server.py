@@ -12,12 +12,22 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, settings: Settings | None = None) -> None:
-    """Load the engine once, print the URL, serve until interrupted."""
+def serve(
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    settings: Settings | None = None,
+    all_cpus: bool = False,
+) -> None:
+    """Load the engine once, print the URL, serve until interrupted. The process's threads run on
+    one CPU except while a batch file or a scenario runs (:mod:`tariffstack.web.affinity`), unless
+    ``all_cpus``."""
     from tariffstack.api import Engine
+    from tariffstack.web.affinity import Affinity
     from tariffstack.web.app import create_app
 
-    app = create_app(Engine(settings))
+    affinity = Affinity(narrow=not all_cpus)
+    app = create_app(Engine(settings), affinity=affinity)
+    affinity.start()  # after the engine's warm-up: Polars' threads exist and are moved too
     shown = f"[{host}]" if ":" in host else host
     sys.stderr.write(f"tariffstack web app: http://{shown}:{port}/  (API docs: http://{shown}:{port}/docs)\n")
     sys.stderr.flush()
