@@ -4,6 +4,7 @@ and bad input of every kind answered 4xx as problem+json naming the field (never
 from __future__ import annotations
 
 import json
+import os
 
 import httpx
 import pytest
@@ -31,6 +32,7 @@ def test_healthz(client: httpx.Client, engine: Engine) -> None:
     assert body["status"] == "ok"
     assert body["measures"] == len(engine.law.measures)
     assert body["limits"] == {"max_lines": MAX_LINES, "max_body_bytes": MAX_BODY_BYTES}
+    assert body["cpus"] == sorted(os.sched_getaffinity(0))  # an app inside another process moves no thread
 
 
 def test_openapi_documents_every_endpoint_and_problem_answers(client: httpx.Client) -> None:

@@ -60,8 +60,8 @@ class Affinity:
 
     @property
     def current(self) -> set[int]:
-        """The CPUs the threads may run on now (every CPU when narrowing is off)."""
-        return self.all if not self.enabled or self._wide else self.one
+        """The CPUs the calling thread may run on now, as the kernel says (empty where unknown)."""
+        return os.sched_getaffinity(0) if supported() else set()
 
     def start(self) -> None:
         """Put every thread of the process on one CPU (once the engine's threads exist)."""
