@@ -246,3 +246,52 @@ def _check_numbers(column: pl.Series, texts: list[str]) -> None:
             else:
                 assert got is None
                 assert error.startswith(f"{field}: '{text}' {why}"), (field, text, error)
+
+
+def test_every_schedule_error_names_its_field_and_a_good_line_of_the_same_code_computes(
+    engine: Engine, store
+) -> None:
+    """The schedule's six errors (code not in force, no USMCA rate to claim, a rate no amount can be
+    computed from, a specific rate without its quantity, in another unit, without its second
+    quantity), each on a real code of the schedule in force on the day, and the same codes computed
+    when the line gives what the rate needs (1¢/kg on 1,000 kg is $10.00)."""
+    import polars as pl
+
+    day = "2025-08-10"
+    live = store.mfn.filter(
+        (pl.col("valid_from") <= pl.lit(day).str.to_date())
+        & (pl.col("valid_to") > pl.lit(day).str.to_date())
+        & ~pl.col("hts10").str.starts_with("99")
+    ).sort("hts10")
+
+    def code(where: pl.Expr) -> str:
+        return live.filter(where)["hts10"][0]
+
+    # (Only chapter 98 lines have no USMCA rate while their general rate is not free.)
+    no_usmca = code((pl.col("usmca_status") == "empty") & (pl.col("general_status") != "free"))
+    component = code(pl.col("general_status") == "component")
+    per_kg = "0102294024"  # 1¢/kg
+    assert live.filter(pl.col("hts10") == per_kg)["general_text"][0] == "1¢/kg"
+    two_parts = code(pl.col("general_spec2_uc") > 0)
+    parts = live.filter(pl.col("hts10") == two_parts).row(0, named=True)
+    base = {"origin": "CA", "entry_date": day, "value": "1000"}
+    cases = [
+        ({"hts": "0102.29.4099"}, "hts", "is not in the schedule in force on 2025-08-10"),
+        ({"hts": no_usmca, "spi": "S"}, "spi", "is not offered in the special column of"),
+        ({"hts": component}, "hts", "cannot be computed from value and quantity"),
+        ({"hts": per_kg}, "quantity", "required for the specific rate '1¢/kg'"),
+        ({"hts": per_kg, "quantity": "1000", "unit": "liter"}, "unit", "is per kg; got liter"),
+        (
+            {"hts": two_parts, "quantity": "10", "unit": parts["general_spec1_unit"]},
+            "quantity2",
+            f"needs a second quantity per {parts['general_spec2_unit']}",
+        ),
+    ]
+    results = engine.calc([{**base, **line} for line, _, _ in cases])
+    for (line, field, reason), result in zip(cases, results, strict=True):
+        assert result["error"] is not None and result["error"]["field"] == field, (line, result["error"])
+        assert reason in result["error"]["message"], (line, result["error"]["message"])
+        assert result["total_duty"] is None
+    good = engine.calc([{**base, "hts": per_kg, "quantity": "1000", "unit": "kg"}])[0]
+    assert good["error"] is None
+    assert [line["amount"] for line in good["lines"] if line["kind"] == "mfn"] == ["10.00"]

@@ -52,7 +52,13 @@ class CompiledLaw:
         row's id in column ``by``: gathered by position, as the table's ids are consecutive
         (checked once per law), where a join would hash both sides (a join on a call of one line
         costs ~130 µs, a gather ~10). A null id reads nulls, as a left join does; an id the table
-        does not have is an error, never a silent null (use a join where an id may be absent)."""
+        does not have is an error, never a silent null (use a join where an id may be absent).
+        Built once per law and set of columns."""
+        return self.derived(
+            ("lookup", table, by, tuple(columns.items())), lambda: self._lookup(table, by, columns)
+        )
+
+    def _lookup(self, table: str, by: str, columns: dict[str, str]) -> list[pl.Expr]:
         frame: pl.DataFrame = getattr(self, table)
         first = self.derived(("first_id", table), lambda: _first_id(frame, table))
         at = (pl.col(by) - first).cast(pl.UInt32)  # strict: an id below the first fails the query
