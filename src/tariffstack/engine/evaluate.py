@@ -25,6 +25,7 @@ instead of each operation's (about 300 operations became about 40 queries and 50
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -173,23 +174,37 @@ class Evaluation:
             ]
         )
 
-    @cached_property
-    def decided(self) -> pl.DataFrame:
+    def _decided_query(self) -> pl.LazyFrame:
         frames = [pl.concat([p.decided.lazy(), p.out_of_period(self._law)]) for p in self._parts]
-        return run(self._broadcast(frames, ("line_id", "pid", "hid", "mid", "rate_idx", "status")))
+        return self._broadcast(frames, ("line_id", "pid", "hid", "mid", "rate_idx", "status"))
 
-    @cached_property
-    def overruled(self) -> pl.DataFrame:
+    def _overruled_query(self) -> pl.LazyFrame:
         excepted = self._broadcast(
             [p.excepted.lazy() for p in self._parts], ("line_id", "pid", "hid", "mid", "rate_idx", "status")
         )
         by_stack = self._broadcast([p.stack_displaced.lazy() for p in self._parts], OVERRULED_COLUMNS)
         displaced = pl.concat([p.displaced.lazy() for p in self._parts])
-        return run(pl.concat([excepted, by_stack, displaced], how="diagonal").select(OVERRULED_COLUMNS))
+        return pl.concat([excepted, by_stack, displaced], how="diagonal").select(OVERRULED_COLUMNS)
+
+    def _hits_query(self) -> pl.LazyFrame:
+        return self._broadcast([p.hits.lazy() for p in self._parts], ("line_id", "pid", "except_hid"))
+
+    def _read(self, name: str, query: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
+        """The frame ``name`` if it was built already, else the query that builds it (so a query
+        that reads it once does not collect it apart: a call of a few lines pays each collect)."""
+        return self.__dict__[name].lazy() if name in self.__dict__ else query()
+
+    @cached_property
+    def decided(self) -> pl.DataFrame:
+        return run(self._decided_query())
+
+    @cached_property
+    def overruled(self) -> pl.DataFrame:
+        return run(self._overruled_query())
 
     @cached_property
     def exception_hits(self) -> pl.DataFrame:
-        return run(self._broadcast([p.hits.lazy() for p in self._parts], ("line_id", "pid", "except_hid")))
+        return run(self._hits_query())
 
     @cached_property
     def caveats(self) -> pl.DataFrame:
@@ -224,10 +239,12 @@ class Evaluation:
     @property
     def not_applied_unordered(self) -> pl.DataFrame:
         """``not_applied`` in no particular order (for callers that sort it their own way)."""
+        decided = self._read("decided", self._decided_query)
+        overruled = self._read("overruled", self._overruled_query)
         return run(
-            pl.concat([self.decided.lazy(), self.overruled.lazy()], how="diagonal")
+            pl.concat([decided, overruled], how="diagonal")
             .join(self.lines.lazy().select("line_id", "hid"), on=["line_id", "hid"], how="anti")
-            .join(self.exception_hits.lazy(), on=["line_id", "pid"], how="left")
+            .join(self._read("exception_hits", self._hits_query), on=["line_id", "pid"], how="left")
         )
 
 
