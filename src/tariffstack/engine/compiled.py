@@ -50,8 +50,8 @@ class CompiledLaw:
     def lookup(self, table: str, by: str, **columns: str) -> list[pl.Expr]:
         """``name=column`` of the law's ``table`` (provisions, rates, rules or measures) at each
         row's id in column ``by``: gathered by position, as the table's ids are consecutive
-        (checked once per law), where a join would hash both sides (a join on a call of one line
-        costs ~130 µs, a gather ~10). A null id reads nulls, as a left join does; an id the table
+        (checked once per law), where a join would hash both sides. A null id reads nulls, as a
+        left join does; an id the table
         does not have is an error, never a silent null (use a join where an id may be absent).
         Built once per law and set of columns."""
         return self.derived(

@@ -7,7 +7,7 @@ sleeps on the *other* CPU costs ~100 µs, the wake-up going through the hypervis
 when it sleeps on the caller's CPU: a join of one row takes ~155 µs with the threads free to run
 anywhere and ~45 µs with all of them on one CPU. So the server keeps every thread of its process
 on one CPU while it answers small requests (``Engine.calc`` of one line, p50 33 → 19–21 ms; of 100
-lines, 61 → 42 ms; up to ~5,000 lines no slower), and lets them run on every CPU while a large job
+lines, 61 → 42–48 ms; up to ~5,000 lines no slower), and lets them run on every CPU while a large job
 runs (:meth:`Affinity.wide`: a batch file or a scenario, which use both CPUs).
 
 Linux only (``os.sched_setaffinity`` on each thread of ``/proc/self/task``); elsewhere, or with one
@@ -26,6 +26,7 @@ TASKS = Path("/proc/self/task")
 
 
 def supported() -> bool:
+    """Whether this system lets a process move its threads between CPUs (Linux)."""
     return hasattr(os, "sched_setaffinity") and TASKS.is_dir()
 
 
@@ -41,6 +42,8 @@ def thread_cpus() -> dict[int, set[int]]:
 
 
 def _apply(cpus: set[int]) -> None:
+    """Every thread of the process on ``cpus``; a thread that cannot be moved stays where it is
+    (the policy is a matter of speed, never of results)."""
     for tid in thread_cpus():
         try:
             os.sched_setaffinity(tid, cpus)
