@@ -247,22 +247,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
             for side, won in ((winners, True), (losers, False))
         ]
     )
-    rule_passes = [
-        {
-            "rule_idx": rule["rule_idx"],
-            "displace": rule["displace"],
-            "effect": rule["effect"],
-            **{
-                name: table.filter(pl.col("rule_idx") == rule["rule_idx"])[column].implode()
-                for name, table, column in (
-                    ("winners", winners, "pid"),
-                    ("losers", losers, "pid"),
-                    ("epochs", rule_epochs, "epoch"),
-                )
-            },
-        }
-        for rule in rules.filter(pl.col("effect") != "add").iter_rows(named=True)
-    ]
+    rule_layers = _rule_layers(rules, winners, losers, rule_epochs, rule_sides)
     in_force = by_epoch.filter(pl.col("in_force")).with_columns(
         pid=pl.col("pe") // KEY_SPACE, epoch=pl.col("pe") % KEY_SPACE
     )
@@ -270,7 +255,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
         in_force=in_force,
         by_epoch=by_epoch,
         rule_sides=rule_sides,
-        rule_passes=rule_passes,
+        rule_layers=rule_layers,
         breakpoints=breakpoints,
         epoch_rates=epoch_rates,
         rule_epochs=rule_epochs,
@@ -367,3 +352,62 @@ def _ended_by(measure: Measure) -> bool:
     return all(
         p.rates[-1].rate is None and parse_ts(p.rates[-1].from_) <= verified for p in measure.provisions
     )
+
+
+def _rule_layers(
+    rules: pl.DataFrame,
+    winners: pl.DataFrame,
+    losers: pl.DataFrame,
+    rule_epochs: pl.DataFrame,
+    rule_sides: pl.DataFrame,
+) -> list[dict]:
+    """The acting rules (all but 'add') in layers that one precedence pass each can apply at once.
+
+    The rules act in the law's declared order, a rule reading its sides' provisions (whether they
+    still apply, their bases) and changing its losers'. A later rule goes in a later layer than an
+    earlier one whose losers it reads, and never in an earlier layer than one that reads its own
+    losers; rules are compared only where their periods meet (a side is a provision at an epoch).
+    Rules left in one layer neither read nor change what another of the layer changes, so the
+    layer gives what the rules give one after the other: today's 26 rules take 9 passes, not 26.
+    Each layer holds its rules' ids and their sides, keyed ``pe`` (provision × epoch) as
+    ``rule_sides``, with the rule's id as ``rule``, its ``displace`` and ``remit``; a provision at
+    an epoch loses under at most one rule of a layer (checked)."""
+    acting = rules.filter(pl.col("effect") != "add")
+
+    def sides(table: pl.DataFrame, idx: int) -> set[int]:
+        return set(table.filter(pl.col("rule_idx") == idx)["pid"].to_list())
+
+    order = [
+        (
+            r["rule_idx"],
+            sides(winners, r["rule_idx"]),
+            sides(losers, r["rule_idx"]),
+            sides(rule_epochs.rename({"epoch": "pid"}), r["rule_idx"]),
+        )
+        for r in acting.iter_rows(named=True)
+    ]
+    layer_of: list[int] = []
+    for j, (_, won_j, lost_j, epochs_j) in enumerate(order):
+        layer = 0
+        for i, (_, won_i, lost_i, epochs_i) in enumerate(order[:j]):
+            if not epochs_i & epochs_j:
+                continue
+            if lost_i & (won_j | lost_j):  # j reads what i changes: after it
+                layer = max(layer, layer_of[i] + 1)
+            if lost_j & (won_i | lost_i):  # i reads what j changes: not before it
+                layer = max(layer, layer_of[i])
+        layer_of.append(layer)
+    kinds = acting.select("rule_idx", "displace", remit=pl.col("effect") == "remit")
+    layers = []
+    for layer in range(max(layer_of, default=-1) + 1):
+        ids = [idx for (idx, *_), at in zip(order, layer_of, strict=True) if at == layer]
+        frame = (
+            rule_sides.filter(pl.col("rule_idx").is_in(ids))
+            .join(kinds, on="rule_idx")
+            .select("pe", "winner", "displace", "remit", rule="rule_idx")
+        )
+        lost = frame.filter(~pl.col("winner"))["pe"]
+        if lost.n_unique() != lost.len():
+            raise ValueError(f"rules {ids}: a provision loses under two rules of one precedence layer")
+        layers.append({"rules": ids, "sides": frame})
+    return layers

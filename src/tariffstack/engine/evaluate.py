@@ -35,6 +35,7 @@ from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
 from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents
+from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
 from tariffstack.engine.rows import (
     PerLineTotals,
@@ -50,9 +51,6 @@ from tariffstack.engine.stack import (
     out_of_period_pairs,
     scope_classes,
     stack_keys,
-    stack_signatures,
-    stacks_with_rules,
-    whole_value_base,
 )
 from tariffstack.hts.store import Store
 
@@ -343,7 +341,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     )
     applied_only = applied_s.filter(pl.col("status") == "applied")
     live_s = run(applied_only.lazy().with_columns(flags))
-    live_s, stack_ruled, acting_rules = _rule_outcomes(applied_only, live_s, law)
+    live_s, stack_ruled, acting_rules = rule_outcomes(applied_only, live_s, law)
 
     with_schedule = join_by_position(line_keys, schedule, "key_id", keys.height)
     mfn = run(
@@ -420,83 +418,6 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         .select("stack_id", *(c for c in OVERRULED_COLUMNS if c != "line_id")),
     )
     return Evaluation(_summary(lines, mfn, parts), mfn, lines_out, [explanation], law)
-
-
-def _rule_outcomes(
-    applied_only: pl.DataFrame, live_s: pl.DataFrame, law: CompiledLaw
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(the applied rows with the rule columns, the rows of stacks whose rules are decided per
-    stack, (stack_id, rule_idx) of the rules to run on the lines of each remaining stack).
-
-    Which rules act, and the outcome of rules that displace or remit, are decided once per stack
-    signature (epoch, content facts given, applied provisions) on a representative stack, then
-    broadcast. Where no rule can act on any stack of the frame (most calls of a few lines), that is
-    known after the first three steps: every row keeps its provision, and the twenty-odd frame
-    operations that would find nothing are not run."""
-    signatures = stack_signatures(applied_only, law)
-    reps = run(signatures.lazy().filter(pl.col("stack_id") == pl.col("rep_stack")).select("stack_id"))
-    rep_rules = stacks_with_rules(applied_only.join(reps, on="stack_id", how="semi"), law)
-    if rep_rules.is_empty():
-        unruled = live_s.with_columns(
-            pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
-        )
-        return unruled, unruled.clear(), rep_rules
-    # A remainder rule on bases that are all the line's whole value leaves the loser nothing
-    # (value − value ≤ 0), whatever the value: decided per stack too. Stacks with a remainder rule
-    # and a base of part of the value are decided per line (the remainder's sign is a fact of the
-    # line).
-    part_value = (
-        live_s.lazy()
-        .join(reps.lazy(), on="stack_id", how="semi")
-        .filter(~whole_value_base())
-        .select("stack_id")
-    )
-    rep_by_value = run(
-        rep_rules.lazy()
-        .with_columns(law.lookup("rules", "rule_idx", effect="effect"))
-        .filter(pl.col("effect") == "remainder")
-        .select("stack_id")
-        .unique()
-        .join(part_value, on="stack_id", how="semi")
-    )
-    rep_ruled = apply_precedence(
-        run(
-            live_s.lazy()
-            .join(rep_rules.lazy().select("stack_id").unique(), on="stack_id", how="semi")
-            .join(rep_by_value.lazy(), on="stack_id", how="anti")
-            .with_columns(line_id=pl.col("stack_id"), base_cents=pl.lit(0, dtype=pl.Int64))
-        ),
-        law,
-        rep_rules,
-    )
-    to_rep = {"stack_id": "rep_stack"}
-    stack_ruled = run(
-        signatures.lazy()
-        .join(rep_ruled.lazy().drop("line_id", "base_cents").rename(to_rep), on="rep_stack")
-        .drop("rep_stack")
-    )
-    acting_rules = run(
-        signatures.lazy()
-        .join(
-            rep_rules.lazy().join(rep_by_value.lazy(), on="stack_id", how="semi").rename(to_rep),
-            on="rep_stack",
-        )
-        .select("stack_id", "rule_idx")
-    )
-    live_s = run(
-        pl.concat(
-            [
-                live_s.lazy()
-                .join(stack_ruled.lazy().select("stack_id").unique(), on="stack_id", how="anti")
-                .with_columns(pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()),
-                stack_ruled.lazy()
-                .filter(pl.col("status") == "applied")
-                .select(*live_s.columns, *RULE_COLUMNS),
-            ],
-            how="diagonal",
-        )
-    )
-    return live_s, stack_ruled, acting_rules
 
 
 def _flag_line_order(rows: pl.DataFrame) -> pl.DataFrame:

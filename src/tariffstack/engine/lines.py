@@ -16,7 +16,7 @@ from tariffstack.engine.compiled import BASE_KINDS, CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS
 from tariffstack.engine.money import ad_valorem_cents
 from tariffstack.engine.query import Frame, run
-from tariffstack.engine.stack import STATUS
+from tariffstack.engine.stack import STATUS, pair_key
 
 RULE_COLUMNS = {
     "rule_idx": pl.Int64,
@@ -62,61 +62,61 @@ def _bases() -> dict[str, pl.Expr]:
 
 
 def apply_precedence(applied: pl.DataFrame, law: CompiledLaw, acting: pl.DataFrame) -> pl.DataFrame:
-    """Apply the rules in declared order, each only to the stacks it can act on; a displaced
+    """Apply the rules as the law orders them, each only to the stacks it can act on; a displaced
     provision no longer wins later rules.
 
     ``acting`` holds (stack_id, rule_idx) for the rules that can act on each stack (see
     ``stacks_with_rules``); on the other stacks a rule would find no winner and loser applied
-    together. A line is only ever touched by its own stack's rules, and it meets them in the law's
-    order, so one pass per rule serves every stack at once: the passes are the rules that act
-    anywhere in the frame (a few dozen at most), never one per line or per set of rules. Stacking in
-    full ('add') needs no pass.
+    together. A line is only ever touched by its own stack's rules, so one pass per precedence
+    layer (rules that do not read each other's changes, see ``CompiledLaw.rule_layers``) serves
+    every stack and every rule of the layer at once: the passes are the layers with a rule acting
+    anywhere in the frame (nine at most today), never one per line or per set of rules. Stacking
+    in full ('add') needs no pass.
     """
     applied = applied.with_columns(
-        pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
+        *(pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()),
+        _row=pl.int_range(pl.len(), dtype=pl.Int64),
     )
-    by_rule = acting.select("rule_idx", "stack_id").partition_by("rule_idx", as_dict=True)
-    stacks_by_rule = {idx: part["stack_id"].implode() for (idx,), part in by_rule.items()}
-    for rule in law.rule_passes:
-        idx = rule["rule_idx"]
-        if idx not in stacks_by_rule:
+    columns = applied.columns
+    in_frame = set(acting["rule_idx"].unique().to_list())
+    for layer in law.rule_layers:
+        if in_frame.isdisjoint(layer["rules"]):
             continue
-        win_pids, lose_pids, epochs = rule["winners"], rule["losers"], rule["epochs"]
-        live = (
-            (pl.col("status") == "applied")
-            & pl.col("epoch").is_in(epochs)
-            & pl.col("stack_id").is_in(stacks_by_rule[idx])
+        sides = layer["sides"].lazy()
+        rows = (
+            applied.lazy()
+            .filter(pl.col("status") == "applied")
+            .with_columns(pe=pair_key("pid", "epoch"))
+            .join(sides, on="pe")
+            .join(acting.lazy().select("stack_id", rule="rule_idx"), on=["stack_id", "rule"], how="semi")
         )
         winners = run(
-            applied.lazy()
-            .filter(live & pl.col("pid").is_in(win_pids))
-            .group_by("line_id")
+            rows.filter(pl.col("winner"))
+            .group_by("line_id", "rule")
             .agg(w_base=pl.col("base_cents").sum(), w_pid=pl.col("pid").min())
         )
         if winners.is_empty():
             continue
-        touched = (
-            live & pl.col("pid").is_in(lose_pids) & pl.col("line_id").is_in(winners["line_id"].implode())
-        )
-        losers = applied.lazy().filter(touched).join(winners.lazy(), on="line_id")
-        if rule["effect"] == "remit":  # payable at entry, then remitted: the line stays, flagged
-            losers = losers.with_columns(remit_rule_idx=pl.lit(idx, dtype=pl.Int64)).drop("w_base", "w_pid")
-            applied = run(pl.concat([applied.lazy().filter(~touched), losers], how="vertical"))
-            continue
+        losers = rows.filter(~pl.col("winner")).join(winners.lazy(), on=["line_id", "rule"])
+        rule, remit = pl.col("rule"), pl.col("remit")
         remainder = pl.col("base_cents") - pl.col("w_base")
-        displaced = pl.lit(rule["displace"]) | (remainder <= 0)
-        losers = losers.with_columns(
+        displaced = ~remit & (pl.col("displace") | (remainder <= 0))
+        reduced = ~remit & ~displaced
+        changed = losers.with_columns(
             status=pl.when(displaced).then(pl.lit("displaced", dtype=STATUS)).otherwise(pl.col("status")),
-            rule_idx=pl.when(displaced).then(pl.lit(idx)).otherwise(pl.col("rule_idx")),
+            rule_idx=pl.when(displaced).then(rule).otherwise(pl.col("rule_idx")),
             winner_pid=pl.when(displaced).then(pl.col("w_pid")).otherwise(pl.col("winner_pid")),
-            remainder_rule_idx=pl.when(displaced).then(pl.col("remainder_rule_idx")).otherwise(pl.lit(idx)),
-            remainder_winner_pid=pl.when(displaced)
-            .then(pl.col("remainder_winner_pid"))
-            .otherwise(pl.col("w_pid")),
-            base_cents=pl.when(displaced).then(pl.col("base_cents")).otherwise(remainder),
-        ).drop("w_base", "w_pid")
-        applied = run(pl.concat([applied.lazy().filter(~touched), losers], how="vertical"))
-    return applied
+            remainder_rule_idx=pl.when(reduced).then(rule).otherwise(pl.col("remainder_rule_idx")),
+            remainder_winner_pid=pl.when(reduced)
+            .then(pl.col("w_pid"))
+            .otherwise(pl.col("remainder_winner_pid")),
+            remit_rule_idx=pl.when(remit).then(rule).otherwise(pl.col("remit_rule_idx")),
+            base_cents=pl.when(reduced).then(remainder).otherwise(pl.col("base_cents")),
+        ).select(columns)
+        applied = run(
+            pl.concat([applied.lazy().join(changed.select("_row"), on="_row", how="anti"), changed])
+        )
+    return applied.drop("_row")
 
 
 def amounts(applied: Frame) -> Frame:

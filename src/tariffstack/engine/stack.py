@@ -250,21 +250,17 @@ _POWERS = pl.Series("bit", [1 << i for i in range(_BITS)], dtype=pl.Int64)
 
 
 def stack_signatures(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
-    """(stack_id, rep_stack): each stack with the representative of the stacks that apply the same
-    provisions.
+    """Each stack's signature: (stack_id, epoch, present, the set of applied provisions).
 
     Two stacks at the same epoch, with the same content facts given and the same provisions
     applied (their scope classes or condition bits may differ), meet the same precedence rules with
-    the same bases, and a rule that displaces or remits has the same outcome on both, since it
-    reads only which provisions apply at which epoch. So which rules act, and the outcome of those
-    that need no line value, are decided once on the smallest stack of each and broadcast to the
-    others. ``applied`` holds the applied (stack_id, pid, epoch, present) rows.
+    the same bases (see :mod:`tariffstack.engine.outcomes`). ``applied`` holds the applied
+    (stack_id, pid, epoch, present) rows.
 
-    The set of applied provisions is held as a bitset (a few Int64 words, bit ``pid``): exact, and
-    grouped as plain integers rather than as sorted lists.
+    The set of applied provisions is held as a bitset (a few Int64 words ``_stack_0 …``, bit
+    ``pid``): exact, and grouped and joined as plain integers rather than as sorted lists.
     """
     n_words = int(law.provisions["pid"].max()) // _BITS + 1
-    columns = [f"_stack_{w}" for w in range(n_words)]
     # Each row's bit is gathered from the 63 powers of two: a lookup in a mapping of every pid
     # would build that mapping again on each call (1.1 ms for one line, against 0.1 ms).
     bits = applied.lazy().select(
@@ -274,17 +270,14 @@ def stack_signatures(applied: pl.DataFrame, law: CompiledLaw) -> pl.DataFrame:
         word=pl.col("pid") // _BITS,
         bit=pl.lit(_POWERS).gather(pl.col("pid") % _BITS),
     )
-    per_stack = bits.group_by("stack_id").agg(
-        pl.col("epoch").first(),
-        pl.col("present").first(),
-        *(
-            pl.col("bit").filter(pl.col("word") == w).bitwise_or().fill_null(0).alias(c)
-            for w, c in enumerate(columns)
-        ),
-    )
     return run(
-        per_stack.select(
-            rep_stack=pl.col("stack_id").min().over("epoch", "present", *columns), stack_id=pl.col("stack_id")
+        bits.group_by("stack_id").agg(
+            pl.col("epoch").first(),
+            pl.col("present").first(),
+            *(
+                pl.col("bit").filter(pl.col("word") == w).bitwise_or().fill_null(0).alias(f"_stack_{w}")
+                for w in range(n_words)
+            ),
         )
     )
 
