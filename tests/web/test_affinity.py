@@ -6,6 +6,7 @@ script, and ``tariffstack serve`` itself), never in the test process."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+from starlette.datastructures import UploadFile
 
 from tariffstack.web import affinity as affinity_module
 from tariffstack.web.affinity import Affinity
@@ -112,8 +114,8 @@ def test_the_server_answers_on_one_cpu_unless_told_otherwise() -> None:
 
 
 def test_a_batch_job_runs_with_every_cpu(monkeypatch, tmp_path: Path) -> None:
-    """The job's body runs inside :meth:`Affinity.wide` (the threads are not moved here: a policy
-    that does not narrow moves nothing)."""
+    """A submitted job's body runs inside :meth:`Affinity.wide` (the threads are not moved here: a
+    policy that does not narrow moves nothing)."""
     events: list[str] = []
     policy = Affinity(narrow=False)
     jobs = Jobs(tmp_path, policy)
@@ -124,7 +126,8 @@ def test_a_batch_job_runs_with_every_cpu(monkeypatch, tmp_path: Path) -> None:
         return original(self)
 
     monkeypatch.setattr(Affinity, "wide", wide)
-    monkeypatch.setattr(jobs, "_run", lambda engine, job: events.append(f"run {policy._wide}"))
-    jobs._run_wide(None, None)
-    assert events == ["wide", "run 1"] and policy._wide == 0
+    monkeypatch.setattr(jobs, "_run", lambda engine, job: events.append(f"run {job.filename} {policy._wide}"))
+    jobs.submit(None, UploadFile(io.BytesIO(b"hts,origin\n"), filename="lines.csv"), None)
+    jobs.pool.shutdown(wait=True)  # the job has run
+    assert events == ["wide", "run lines.csv 1"] and policy._wide == 0
     assert affinity_module.supported()

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import ParamSpec
 
 TASKS = Path("/proc/self/task")
+P = ParamSpec("P")
 
 
 def supported() -> bool:
@@ -87,3 +89,12 @@ class Affinity:
                 self._wide -= 1
                 if self.enabled and not self._wide:
                     _apply(self.one)
+
+    def widened(self, work: Callable[P, None]) -> Callable[P, None]:
+        """``work`` run inside :meth:`wide`: what a job pool runs for a batch file or a scenario."""
+
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            with self.wide():
+                work(*args, **kwargs)
+
+        return run

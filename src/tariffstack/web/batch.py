@@ -117,13 +117,8 @@ class Jobs:
         job = Job(job_id, name, src, folder / f"result.{fmt}", fmt)
         with self.lock:
             self.jobs[job_id] = job
-        self.pool.submit(self._run_wide, engine, job)
+        self.pool.submit(self.affinity.widened(self._run), engine, job)
         return job
-
-    def _run_wide(self, engine: Any, job: Job) -> None:
-        """The job, with the threads on every CPU while it runs (:mod:`tariffstack.web.affinity`)."""
-        with self.affinity.wide():
-            self._run(engine, job)
 
     def _run(self, engine: Any, job: Job) -> None:
         from tariffstack.batch import run_file

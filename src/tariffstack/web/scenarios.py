@@ -92,13 +92,8 @@ class ScenarioJobs:
         job = ScenarioJob(job_id, scenario.name, path)
         with self.lock:
             self.jobs[job_id] = job
-        self.pool.submit(self._run_wide, engine, job, assumptions)
+        self.pool.submit(self.affinity.widened(self._run), engine, job, assumptions)
         return job
-
-    def _run_wide(self, engine: Any, job: ScenarioJob, assumptions: Any) -> None:
-        """The job, with the threads on every CPU while it runs (:mod:`tariffstack.web.affinity`)."""
-        with self.affinity.wide():
-            self._run(engine, job, assumptions)
 
     def _run(self, engine: Any, job: ScenarioJob, assumptions: Any) -> None:
         from tariffstack.analysis.diff import run_scenario
