@@ -117,8 +117,15 @@ class _Explanation:
         return out_of_period_pairs(self.stacks, self.class_pids, law)
 
     def touched(self, law: CompiledLaw) -> pl.LazyFrame:
-        """(stack_id, mid): measures with a provision in scope of the stack, in force or not."""
-        mids = self.class_pids.lazy().select("class_id", *law.lookup("provisions", "pid", mid="mid")).unique()
+        """(stack_id, mid): measures with a provision in scope of the stack, in force or not (the
+        classes of the chunk's stacks only: ``class_pids`` holds every class the process has met)."""
+        classes = self.stacks.lazy().select("class_id").unique()
+        mids = (
+            self.class_pids.lazy()
+            .join(classes, on="class_id", how="semi")
+            .select("class_id", *law.lookup("provisions", "pid", mid="mid"))
+            .unique()
+        )
         return self.stacks.lazy().join(mids, on="class_id").select("stack_id", "mid")
 
 
