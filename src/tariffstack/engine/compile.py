@@ -374,17 +374,12 @@ def _rule_layers(
     an epoch loses under at most one rule of a layer (checked)."""
     acting = rules.filter(pl.col("effect") != "add")
 
-    def sides(table: pl.DataFrame, idx: int) -> set[int]:
-        return set(table.filter(pl.col("rule_idx") == idx)["pid"].to_list())
+    def of_rule(table: pl.DataFrame, idx: int, column: str = "pid") -> set[int]:
+        return set(table.filter(pl.col("rule_idx") == idx)[column].to_list())
 
     order = [
-        (
-            r["rule_idx"],
-            sides(winners, r["rule_idx"]),
-            sides(losers, r["rule_idx"]),
-            sides(rule_epochs.rename({"epoch": "pid"}), r["rule_idx"]),
-        )
-        for r in acting.iter_rows(named=True)
+        (idx, of_rule(winners, idx), of_rule(losers, idx), of_rule(rule_epochs, idx, "epoch"))
+        for idx in acting["rule_idx"].to_list()
     ]
     layer_of: list[int] = []
     for j, (_, won_j, lost_j, epochs_j) in enumerate(order):

@@ -41,9 +41,8 @@ class CompiledLaw:
     rule_epochs: pl.DataFrame
     by_epoch: pl.DataFrame  # epoch_rates with the provision columns the evaluator needs, keyed ``pe``
     rule_sides: pl.DataFrame  # (pe, rule_idx, winner): the sides of the acting rules, per epoch in force
-    rule_layers: list[
-        dict
-    ]  # acting rules in precedence layers: rules (ids), sides (pe, rule_idx, winner, ...)
+    # The acting rules in precedence layers: {"rules": ids, "sides": (pe, winner, displace, remit, rule)}
+    rule_layers: list[dict]
     in_force: pl.DataFrame  # by_epoch rows in force, with pid and epoch
     # Derived tables the evaluator builds once per compiled law (scope classes of the codes seen,
     # compiled condition words); never part of the law's identity.
