@@ -193,6 +193,12 @@ def _mfn_columns() -> list[pl.Expr]:
     )
 
 
+def enters_canada(ev: Evaluation) -> bool:
+    """Whether a line of the evaluation enters Canada (its schedule line is Canada's): the query
+    branches that read Canada's tables are built only then."""
+    return "ca_text" in ev.mfn.columns and ev.mfn["ca_text"].null_count() < ev.mfn.height
+
+
 def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
     """Applied Chapter 99 lines and the MFN line of each computed line, with texts, in CBP order
     (a query: the caller collects it with what it builds on it, :mod:`tariffstack.engine.query`)."""
@@ -211,7 +217,7 @@ def line_rows(ev: Evaluation, law: CompiledLaw, store: Store) -> pl.LazyFrame:
         )
         .select(_ch99_columns())
     )
-    has_ca = "ca_text" in ev.mfn.columns and ev.mfn["ca_text"].null_count() < ev.mfn.height
+    has_ca = enters_canada(ev)
     mfn_frame = (
         ev.mfn if "ca_text" in ev.mfn.columns else ev.mfn.with_columns(ca_text=pl.lit(None, dtype=pl.String))
     )

@@ -27,6 +27,12 @@ RULE_COLUMNS = {
 }
 
 
+@functools.cache
+def no_rule() -> list[pl.Expr]:
+    """The rule columns of a row no precedence rule has touched (all null), built once."""
+    return [pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()]
+
+
 def with_bases(rows: Frame) -> Frame:
     """``base_cents`` and ``base_missing`` of each (line, provision) row, by the provision's base kind
     (on a frame, or as a step of a query)."""
@@ -73,10 +79,7 @@ def apply_precedence(applied: pl.DataFrame, law: CompiledLaw, acting: pl.DataFra
     anywhere in the frame (nine at most today), never one per line or per set of rules. Stacking
     in full ('add') needs no pass.
     """
-    applied = applied.with_columns(
-        *(pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()),
-        _row=pl.int_range(pl.len(), dtype=pl.Int64),
-    )
+    applied = applied.with_columns(*no_rule(), _row=pl.int_range(pl.len(), dtype=pl.Int64))
     columns = applied.columns
     in_frame = set(acting["rule_idx"].unique().to_list())
     for layer in law.rule_layers:

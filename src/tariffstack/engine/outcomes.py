@@ -27,7 +27,7 @@ import threading
 import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
-from tariffstack.engine.lines import RULE_COLUMNS, apply_precedence
+from tariffstack.engine.lines import RULE_COLUMNS, apply_precedence, no_rule
 from tariffstack.engine.query import run
 from tariffstack.engine.stack import STATUS, stack_signatures, stacks_with_rules, whole_value_base
 
@@ -56,9 +56,7 @@ def rule_outcomes(
         decided, by_value = memo["decided"], memo["by_value"]
     stack_sig = of_stack.filter(pl.col("ruled")).select("stack_id", "sig_id")
     if stack_sig.is_empty():
-        unruled = live_s.with_columns(
-            pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()
-        )
+        unruled = live_s.with_columns(no_rule())
         return unruled, unruled.clear(), stack_sig.select("stack_id", rule_idx="sig_id")
     stack_ruled = run(
         live_s.lazy()
@@ -73,7 +71,7 @@ def rule_outcomes(
             [
                 live_s.lazy()
                 .join(stack_ruled.lazy().select("stack_id").unique(), on="stack_id", how="anti")
-                .with_columns(pl.lit(None, dtype=dtype).alias(name) for name, dtype in RULE_COLUMNS.items()),
+                .with_columns(no_rule()),
                 stack_ruled.lazy()
                 .filter(pl.col("status") == "applied")
                 .select(*live_s.columns, *RULE_COLUMNS),

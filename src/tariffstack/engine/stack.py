@@ -114,7 +114,8 @@ def scope_classes(keys: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, p
 def _seen_codes(codes: pl.DataFrame, wanted: pl.Series) -> tuple[pl.Series, pl.Series]:
     """(the row of each wanted code among ``codes``, sorted by ``code_key``; whether it is there)."""
     if codes.is_empty():
-        return pl.repeat(0, wanted.len(), dtype=pl.UInt32, eager=True), wanted.is_null() & False
+        n = wanted.len()
+        return pl.repeat(0, n, dtype=pl.UInt32, eager=True), pl.repeat(False, n, dtype=pl.Boolean, eager=True)
     at = codes["code_key"].search_sorted(wanted, side="left").clip(upper_bound=codes.height - 1)
     return at, (codes["code_key"].gather(at) == wanted).fill_null(False)
 

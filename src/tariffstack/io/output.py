@@ -21,7 +21,7 @@ import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
-from tariffstack.engine.explain import caveat_rows, error_messages, line_rows, not_applied_rows
+from tariffstack.engine.explain import caveat_rows, enters_canada, error_messages, line_rows, not_applied_rows
 from tariffstack.engine.query import run
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
@@ -101,7 +101,7 @@ def _descriptions(ev: Evaluation, store: Store) -> pl.LazyFrame:
         .filter(pl.col("mfn_idx").is_not_null())
         .with_columns(store.mfn_lookup(description="description"))
     )
-    if "ca_text" not in ev.mfn.columns or ev.mfn["ca_text"].null_count() == ev.mfn.height:
+    if not enters_canada(ev):
         return us.select("line_id", "description")
     ca = (
         ev.mfn.lazy()
