@@ -213,3 +213,24 @@ def test_scopes_resolved_ahead_give_the_lines_the_same_results_and_keys(settings
     assert ahead["code_key"].equals(prepared["code_key"])
     assert set(prepared["code_key"]) <= set(memo["code_key"])
     assert warm.calc(rows) == cold.calc(rows)
+
+
+def test_codes_met_are_found_alike_for_a_few_keys_and_for_many(settings: Settings) -> None:
+    """A few keys find their code's scope class by binary search among the codes met, many by a
+    hash join: both give every key its own code's class, and null for a code not met."""
+    import polars as pl
+
+    from tariffstack.engine.schedule import SMALL_FRAME
+    from tariffstack.engine.stack import _classes_met
+
+    engine = Engine(settings)
+    engine.warm_scopes()
+    codes = engine.compiled.memo["scope"]["codes"]
+    assert codes["code_key"].is_sorted()
+    wanted = pl.concat([codes["code_key"].sample(200, seed=7), pl.Series("code_key", [-1, 1 << 60])])
+    few = _classes_met(codes, wanted)
+    many = _classes_met(codes, pl.concat([wanted] * (SMALL_FRAME // wanted.len() + 1)))
+    assert wanted.len() < SMALL_FRAME <= many.len()
+    assert few.equals(many.head(wanted.len()))
+    expected = wanted.to_frame().join(codes, on="code_key", how="left", maintain_order="left")["class_id"]
+    assert few.equals(expected) and few.null_count() == 2 and few.head(200).null_count() == 0

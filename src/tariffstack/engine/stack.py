@@ -20,6 +20,7 @@ import polars as pl
 from tariffstack.engine.compiled import BASE_KINDS, KEY_SPACE, CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, PRESENT_BIT, word_count
 from tariffstack.engine.query import run
+from tariffstack.engine.schedule import SMALL_FRAME  # the few keys worked on alone
 
 STATUS = pl.Enum(["applied", "out_of_period", "condition_not_met", "missing_fact", "excepted", "displaced"])
 
@@ -88,9 +89,7 @@ def scope_classes(keys: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, p
     Returns ``keys`` with a ``class_id`` and the (class_id, pid) table. Thousands of codes share a
     few hundred scope classes, so the provisions in force for a class at an epoch are found once.
     The classes of the codes seen are kept with the compiled law (they depend only on the law), so
-    a code's scope is resolved once per process. The codes seen are kept sorted and looked up by
-    binary search: a join would hash them all on each call (the web server holds every U.S. code,
-    23,000: ~370 µs a call of one line, against a few µs).
+    a code's scope is resolved once per process (:func:`_classes_met`).
     """
     with _SCOPE_LOCK:
         memo = law.derived(
@@ -101,23 +100,29 @@ def scope_classes(keys: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, p
                 "class_pids": pl.DataFrame(schema={"class_id": pl.Int64, "pid": pl.Int64}),
             },
         )
-        at, found = _seen_codes(memo["codes"], keys["code_key"])
-        if not found.all():
-            new = keys.filter(~found).select("code_key", "hts10", "origin", "importing_country")
-            _add_codes(memo, new.unique("code_key"), law)
-            at, found = _seen_codes(memo["codes"], keys["code_key"])
-            if not found.all():  # a fault (a key without a code), never a class guessed
+        class_id = _classes_met(memo["codes"], keys["code_key"])
+        if class_id.null_count():
+            # (the distinct codes first: a filter of every key copied the text columns of a million)
+            codes = keys.select("code_key", "hts10", "origin", "importing_country").unique("code_key")
+            _add_codes(memo, codes.filter(_classes_met(memo["codes"], codes["code_key"]).is_null()), law)
+            class_id = _classes_met(memo["codes"], keys["code_key"])
+            if class_id.null_count():  # a fault (a key without a code), never a class guessed
                 raise ValueError("scope: a key's code was not resolved")
-        return keys.with_columns(memo["codes"]["class_id"].gather(at)), memo["class_pids"]
+        return keys.with_columns(class_id), memo["class_pids"]
 
 
-def _seen_codes(codes: pl.DataFrame, wanted: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(the row of each wanted code among ``codes``, sorted by ``code_key``; whether it is there)."""
+def _classes_met(codes: pl.DataFrame, wanted: pl.Series) -> pl.Series:
+    """The class of each wanted code among the codes met (``codes``, sorted by ``code_key``), null
+    for a code not met. Many keys probe a hash of the codes met (734,547 keys: ~6 ms); a few are
+    found by binary search, since hashing every code met (the web server holds every U.S. code,
+    23,354) costs ~370 µs a call of one line, the search a few µs."""
+    if wanted.len() >= SMALL_FRAME:
+        return wanted.to_frame().join(codes, on="code_key", how="left", maintain_order="left")["class_id"]
     if codes.is_empty():
-        n = wanted.len()
-        return pl.repeat(0, n, dtype=pl.UInt32, eager=True), pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+        return pl.repeat(None, wanted.len(), dtype=pl.Int64, eager=True).alias("class_id")
     at = codes["code_key"].search_sorted(wanted, side="left").clip(upper_bound=codes.height - 1)
-    return at, (codes["code_key"].gather(at) == wanted).fill_null(False)
+    found = (codes["code_key"].gather(at) == wanted).fill_null(False)
+    return pl.select(pl.when(found).then(codes["class_id"].gather(at))).to_series().alias("class_id")
 
 
 _SCOPE_LOCK = threading.Lock()
