@@ -222,14 +222,16 @@ def _one_cpu() -> None:
 
 def run_latency(data_dir: Path) -> dict:
     """``Engine.calc`` of 1, 10 and 100 lines: first with the threads free on every CPU, then as
-    the web server runs it (every thread on one CPU, every U.S. code's scope resolved at start)."""
+    the web server runs it (every thread on one CPU, warmed as the server is at start)."""
     engine = _engine()
     rows = _raw_rows(next(_frames("realistic", 4000, engine, data_dir)))
     out = {}
     for offset, prefix in ((0, ""), (2000, "server_")):  # the second phase on lines not seen before
         if prefix:
             _one_cpu()
-            if hasattr(engine, "warm_scopes"):
+            if hasattr(engine, "warm_stacks"):  # as the server warms (older checkouts: what they had)
+                engine.warm_stacks()
+            elif hasattr(engine, "warm_scopes"):
                 engine.warm_scopes()
         for size, repeats in ((1, 300), (10, 100), (100, 50)):
             times = []

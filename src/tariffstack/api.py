@@ -8,6 +8,7 @@ evaluate.evaluate` → (when asked) the contract's JSON.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +17,7 @@ import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation, evaluate
+from tariffstack.engine.explain import learn_explanations
 from tariffstack.engine.keys import code_keys
 from tariffstack.engine.snapshot import load_or_compile
 from tariffstack.engine.stack import scope_classes
@@ -24,11 +26,13 @@ from tariffstack.io.entry import passthrough_ids, validate_frame
 from tariffstack.io.output import records_frame, to_json, to_json_groups, to_records
 from tariffstack.io.raw import raw_from_json, raw_from_objects
 from tariffstack.law.location import default_law_dir
-from tariffstack.law.vocabulary import PASS_THROUGH
+from tariffstack.law.vocabulary import PASS_THROUGH, SCHEMA
 from tariffstack.settings import Settings
 
 if TYPE_CHECKING:
     from tariffstack.law.loader import Law
+
+WARM_CHUNK = 200_000  # lines of the stacks' warm-up evaluated at once
 
 
 class Engine:
@@ -70,6 +74,49 @@ class Engine:
         codes = self.store.mfn.select("hts10").unique(maintain_order=True)
         scope_classes(
             code_keys(codes.with_columns(origin=pl.lit("CA"), importing_country=pl.lit("US"))), self.compiled
+        )
+
+    def warm_stacks(self, through: date | None = None, per_class: int = 3) -> None:
+        """Decide, before any request, the stacks a line of goods of Canada entering the U.S. meets
+        (no content facts given, with and without a USMCA claim) on every day from 2025-01-01 to a
+        year after ``through`` (default today), and at each change of the law in that span.
+
+        An evaluation keeps each stack it decides with the compiled law
+        (:mod:`tariffstack.engine.known_stacks`), and the contract the rows of each explanation
+        key (:func:`tariffstack.engine.explain.not_applied_rows`); a call that meets a new one
+        decides it then, several ms more on one CPU. A stack depends on the scope class, not the code, so
+        ``per_class`` codes of each class (those the schedule lists longest, ad valorem or free
+        where there are) are evaluated on each day: ~1 M lines, ~1 s. Only the memo changes;
+        results do not (tested)."""
+        self.warm_scopes()
+        first = datetime(2025, 1, 1)
+        last = datetime.combine(max(through or date.today(), first.date()), datetime.min.time())
+        days = pl.datetime_range(first, last + timedelta(days=366), "1d", eager=True, time_unit="us")
+        breaks = self.compiled.breakpoints.cast(days.dtype)
+        times = pl.concat([days, breaks.filter(breaks.is_between(days.min(), days.max()))]).unique()
+        typed = _warm_lines(self._class_codes(per_class), times.sort())
+        for start in range(0, typed.height, WARM_CHUNK):  # (chunks: the warm-up's memory stays small)
+            learn_explanations(self.evaluate_frame(typed.slice(start, WARM_CHUNK)), self.compiled)
+
+    def _class_codes(self, per_class: int) -> pl.DataFrame:
+        """``per_class`` U.S. codes of each scope class met for goods of Canada (the schedule's
+        longest listed first, ad valorem or free first), with their unit."""
+        rates = (
+            self.store.mfn.group_by("hts10")
+            .agg(
+                rows=pl.len(),
+                ad_valorem=pl.col("general_status").is_in(["free", "ad_valorem"]).all(),
+                unit=pl.col("general_spec1_unit").drop_nulls().first(),
+            )
+            .with_columns(origin=pl.lit("CA"), importing_country=pl.lit("US"))
+        )
+        return (
+            code_keys(rates)
+            .join(self.compiled.memo["scope"]["codes"], on="code_key")
+            .sort("ad_valorem", "rows", "hts10", descending=[True, True, False])
+            .group_by("class_id", maintain_order=True)
+            .head(per_class)
+            .select("hts10", "origin", "importing_country", "unit")
         )
 
     def evaluate_frame(self, frame: pl.DataFrame) -> Evaluation:
@@ -115,3 +162,19 @@ class Engine:
         typed, _ = validate_frame(pl.concat(fields, how="diagonal_relaxed"))
         passthroughs = [passthrough_ids(raw) for raw in raws]
         return to_json_groups(self.evaluate_frame(typed), self.compiled, self.store, passthroughs)
+
+
+def _warm_lines(codes: pl.DataFrame, times: pl.Series) -> pl.DataFrame:
+    """Typed lines of each code at each entry time, without and with the USMCA claim (a value of
+    $1,000; one unit where the rate is per unit)."""
+    lines = (
+        codes.join(times.alias("entry_ts").to_frame(), how="cross")
+        .join(pl.DataFrame({"spi": [None, "S"]}, schema={"spi": pl.String}), how="cross")
+        .with_columns(
+            line_id=pl.int_range(pl.len(), dtype=pl.Int64),
+            value_cents=pl.lit(100_000, dtype=pl.Int64),
+            qty_milli=pl.when(pl.col("unit").is_not_null()).then(pl.lit(1_000_000, dtype=pl.Int64)),
+        )
+    )
+    absent = {name: pl.lit(None, dtype=dtype) for name, dtype in SCHEMA.items() if name not in lines.columns}
+    return lines.with_columns(**absent).select(list(SCHEMA)).cast(SCHEMA)

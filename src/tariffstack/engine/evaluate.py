@@ -7,7 +7,8 @@
 3. **Per stack** (:mod:`~tariffstack.engine.stack`): keys with the same scope class, epoch, content
    facts given and condition bits share a stack (410,420 keys of a 500,000-line bench chunk have
    8,294): the rate in force at its epoch; conditions; missing facts; exceptions; whether a
-   precedence rule can act.
+   precedence rule can act. A stack is decided the first time the process meets it and kept
+   with the compiled law (:mod:`~tariffstack.engine.known_stacks`); later calls gather its rows.
 4. **Per line** (:mod:`~tariffstack.engine.lines`): the applied provisions broadcast to the lines,
    each base from the line's own value and content, the precedence rules on the lines of stacks
    where one can act, amounts in integer cents rounded half up per line, totals.
@@ -33,9 +34,9 @@ import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
+from tariffstack.engine.known_stacks import stack_parts
 from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents
-from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
 from tariffstack.engine.rows import (
     PerLineTotals,
@@ -45,13 +46,7 @@ from tariffstack.engine.rows import (
     semi_join_by_position,
 )
 from tariffstack.engine.schedule import key_schedule, mfn_cents, revision_starts
-from tariffstack.engine.stack import (
-    apply_exceptions,
-    in_force_pairs,
-    out_of_period_pairs,
-    scope_classes,
-    stack_keys,
-)
+from tariffstack.engine.stack import out_of_period_pairs, scope_classes, stack_keys
 from tariffstack.hts.store import Store
 
 CHUNK_ROWS = 1_000_000
@@ -104,7 +99,9 @@ class _Explanation:
     """One chunk's explanation frames, per stack (broadcast to lines on demand). The per-stack ones
     are queries on the chunk's small per-stack frames, run only when an explanation is read."""
 
-    line_stacks: pl.DataFrame  # line_id, stack_id, entry_ts of the lines with a computed schedule row
+    # line_id, stack_id, entry_ts, per_line (a rule acts on the line's own values) of the lines
+    # with a computed schedule row
+    line_stacks: pl.DataFrame
     stacks: pl.DataFrame  # stack_id, class_id, epoch
     class_pids: pl.DataFrame  # class_id, pid: provisions in scope of each scope class
     decided: pl.LazyFrame  # stack_id, pid, hid, mid, rate_idx, status (in force, not applied: final)
@@ -170,29 +167,42 @@ class Evaluation:
             law=law,
         )
 
-    def _broadcast(self, frames: list[pl.LazyFrame], columns: tuple[str, ...]) -> pl.LazyFrame:
-        """Each part's per-stack rows put on the part's lines (a query)."""
-        return pl.concat(
-            [
-                p.line_stacks.lazy().select("line_id", "stack_id").join(frame, on="stack_id").select(columns)
-                for p, frame in zip(self._parts, frames, strict=True)
-            ]
-        )
+    @property
+    def line_stacks(self) -> pl.DataFrame:
+        """(line_id, stack_id, entry_ts, per_line) of each line with a stack (:class:`_Explanation`)."""
+        return pl.concat([p.line_stacks for p in self._parts])
 
-    def _decided_query(self) -> pl.LazyFrame:
+    def _broadcast(
+        self, frames: list[pl.LazyFrame], columns: tuple[str, ...], lines: pl.DataFrame | None = None
+    ) -> pl.LazyFrame:
+        """Each part's per-stack rows put on the part's lines, or on those of them in ``lines``
+        (line_id) when given (a query)."""
+        out = []
+        for p, frame in zip(self._parts, frames, strict=True):
+            stacks = p.line_stacks.lazy().select("line_id", "stack_id")
+            if lines is not None:
+                stacks = stacks.join(lines.lazy(), on="line_id", how="semi")
+            out.append(stacks.join(frame, on="stack_id").select(columns))
+        return pl.concat(out)
+
+    def _decided_query(self, lines: pl.DataFrame | None = None) -> pl.LazyFrame:
         frames = [pl.concat([p.decided.lazy(), p.out_of_period(self._law)]) for p in self._parts]
-        return self._broadcast(frames, ("line_id", "pid", "hid", "mid", "rate_idx", "status"))
+        return self._broadcast(frames, ("line_id", "pid", "hid", "mid", "rate_idx", "status"), lines)
 
-    def _overruled_query(self) -> pl.LazyFrame:
+    def _overruled_query(self, lines: pl.DataFrame | None = None) -> pl.LazyFrame:
         excepted = self._broadcast(
-            [p.excepted.lazy() for p in self._parts], ("line_id", "pid", "hid", "mid", "rate_idx", "status")
+            [p.excepted.lazy() for p in self._parts],
+            ("line_id", "pid", "hid", "mid", "rate_idx", "status"),
+            lines,
         )
-        by_stack = self._broadcast([p.stack_displaced.lazy() for p in self._parts], OVERRULED_COLUMNS)
+        by_stack = self._broadcast([p.stack_displaced.lazy() for p in self._parts], OVERRULED_COLUMNS, lines)
         displaced = pl.concat([p.displaced.lazy() for p in self._parts])
+        if lines is not None:
+            displaced = displaced.join(lines.lazy(), on="line_id", how="semi")
         return pl.concat([excepted, by_stack, displaced], how="diagonal").select(OVERRULED_COLUMNS)
 
-    def _hits_query(self) -> pl.LazyFrame:
-        return self._broadcast([p.hits.lazy() for p in self._parts], ("line_id", "pid", "except_hid"))
+    def _hits_query(self, lines: pl.DataFrame | None = None) -> pl.LazyFrame:
+        return self._broadcast([p.hits.lazy() for p in self._parts], ("line_id", "pid", "except_hid"), lines)
 
     def _read(self, name: str, query: Callable[[], pl.LazyFrame]) -> pl.LazyFrame:
         """The frame ``name`` if it was built already, else the query that builds it (so a query
@@ -244,12 +254,26 @@ class Evaluation:
     @property
     def not_applied_unordered(self) -> pl.DataFrame:
         """``not_applied`` in no particular order (for callers that sort it their own way)."""
-        decided = self._read("decided", self._decided_query)
-        overruled = self._read("overruled", self._overruled_query)
+        return self.not_applied_of(None)
+
+    def not_applied_of(self, lines: pl.DataFrame | None) -> pl.DataFrame:
+        """``not_applied_unordered`` of the lines in ``lines`` (line_id), or of all when ``None``."""
+        if lines is None:
+            decided = self._read("decided", self._decided_query)
+            overruled = self._read("overruled", self._overruled_query)
+            hits = self._read("exception_hits", self._hits_query)
+            applied = self.lines.lazy()
+        else:
+            decided, overruled, hits = (
+                self._decided_query(lines),
+                self._overruled_query(lines),
+                self._hits_query(lines),
+            )
+            applied = self.lines.lazy().join(lines.lazy(), on="line_id", how="semi")
         return run(
             pl.concat([decided, overruled], how="diagonal")
-            .join(self.lines.lazy().select("line_id", "hid"), on=["line_id", "hid"], how="anti")
-            .join(self._read("exception_hits", self._hits_query), on=["line_id", "pid"], how="left")
+            .join(applied.select("line_id", "hid"), on=["line_id", "hid"], how="anti")
+            .join(hits, on=["line_id", "pid"], how="left")
         )
 
 
@@ -336,19 +360,9 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     scheduled = schedule.filter(pl.col("mfn_error").is_null())["key_id"]
     scoped, class_pids = scope_classes(semi_join_by_position(keys, scheduled, "key_id"), law)
     key_stacks, stacks = stack_keys(scoped, law, keys.height)
-    pairs = in_force_pairs(stacks, class_pids, law)
-    applied_s, hits = apply_exceptions(pairs.filter(pl.col("status") == "applied"), law)
-    flags = law.lookup(
-        "provisions",
-        "pid",
-        void="void",
-        prohibited="prohibited",
-        reported="reported",
-        reporting_order="reporting_order",
-    )
-    applied_only = applied_s.filter(pl.col("status") == "applied")
-    live_s = run(applied_only.lazy().with_columns(flags))
-    live_s, stack_ruled, acting_rules = rule_outcomes(applied_only, live_s, law)
+    known_ids, per_stack = stack_parts(stacks, class_pids, law)
+    key_stacks = known_ids.gather(key_stacks)  # each key's known stack id (null: not scheduled)
+    live_s, acting_rules = per_stack.live, per_stack.acting
 
     with_schedule = join_by_position(line_keys, schedule, "key_id", keys.height)
     mfn = run(
@@ -388,7 +402,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
             plain_facts.lazy().join(live_s.lazy().select(PLAIN_COLUMNS), on="stack_id", maintain_order="left")
         ).select(needed)
     )
-    parts = [run(amounts(_flag_line_order(plain).lazy()).select(LINE_COLUMNS))]
+    applied = [run(amounts(_flag_line_order(plain).lazy()).select(LINE_COLUMNS))]
     if ruled_facts is None:  # nothing displaced line by line
         displaced = live_s.clear().select(
             pl.lit(None, dtype=pl.Int64).alias("line_id"), *OVERRULED_COLUMNS[1:]
@@ -399,7 +413,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
             law,
             acting_rules,
         )
-        parts.append(
+        applied.append(
             run(
                 amounts(ruled.lazy().filter(pl.col("status") == "applied").select(needed)).select(
                     LINE_COLUMNS
@@ -407,24 +421,23 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
             )
         )
         displaced = run(ruled.lazy().select(OVERRULED_COLUMNS).filter(pl.col("status") != "applied"))
-    lines_out = pl.concat(parts)
+    lines_out = pl.concat(applied)
     explanation = _Explanation(
-        line_stacks=facts.select("line_id", "stack_id", "entry_ts"),
-        stacks=stacks.select("stack_id", "class_id", "epoch"),
+        line_stacks=facts.select(
+            "line_id",
+            "stack_id",
+            "entry_ts",
+            per_line=pl.lit(False) if ruled_facts is None else acting,
+        ),
+        stacks=per_stack.stacks,
         class_pids=class_pids,
-        decided=pairs.lazy()
-        .filter(pl.col("status") != "applied")
-        .select("stack_id", "pid", "hid", "mid", "rate_idx", "status"),
-        excepted=applied_s.lazy()
-        .filter(pl.col("status") == "excepted")
-        .select("stack_id", "pid", "hid", "mid", "rate_idx", "status"),
-        hits=(hits if not hits.is_empty() else _empty_hits()).lazy().select("stack_id", "pid", "except_hid"),
+        decided=per_stack.decided,
+        excepted=per_stack.excepted,
+        hits=per_stack.hits,
         displaced=displaced,
-        stack_displaced=stack_ruled.lazy()
-        .filter(pl.col("status") != "applied")
-        .select("stack_id", *(c for c in OVERRULED_COLUMNS if c != "line_id")),
+        stack_displaced=per_stack.displaced,
     )
-    return Evaluation(_summary(lines, mfn, parts), mfn, lines_out, [explanation], law)
+    return Evaluation(_summary(lines, mfn, applied), mfn, lines_out, [explanation], law)
 
 
 def _flag_line_order(rows: pl.DataFrame) -> pl.DataFrame:
@@ -434,10 +447,6 @@ def _flag_line_order(rows: pl.DataFrame) -> pl.DataFrame:
     if rows["line_id"].is_sorted():
         return rows.with_columns(pl.col("line_id").set_sorted())
     return rows
-
-
-def _empty_hits() -> pl.DataFrame:
-    return pl.DataFrame(schema={"stack_id": pl.Int64, "pid": pl.Int64, "except_hid": pl.Int64})
 
 
 def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store, chunk_rows: int = CHUNK_ROWS) -> Evaluation:

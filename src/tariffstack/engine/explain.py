@@ -7,11 +7,13 @@ onto the same frames (never re-deciding anything), so an explanation always matc
 from __future__ import annotations
 
 import functools
+import threading
 
 import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
+from tariffstack.engine.keys import origin_code
 from tariffstack.engine.query import run
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
@@ -335,12 +337,100 @@ def _scope_reasons(pairs: pl.LazyFrame, law: CompiledLaw) -> pl.LazyFrame:
     )
 
 
+NOT_APPLIED_COLUMNS = ("line_id", "measure_id", "heading", "status", "reason")
+_EXPLAINED_LOCK = threading.Lock()
+
+
 def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     """Provisions in scope that did not apply, and measures with nothing in scope, with reasons;
-    ordered by line, measure, heading (measures with nothing in scope last), provision (a query;
-    the frames two of its branches read are collected first)."""
+    ordered by line, measure, heading (measures with nothing in scope last), provision (a query).
+
+    Every line of a stack where no rule acts on the line's own values has the rows of every other
+    line of that stack with the same origin, importer and whether its duty is known (an
+    *explanation key*: the provisions, their statuses and the rules are the stack's, the measures
+    with nothing in scope the origin's). So the rows of a key are computed on one of its lines
+    the first time the process meets it, kept with the compiled law, and put on the key's lines
+    by position afterwards (a call of one line ran ~12 frame operations for them; a known key,
+    four). The lines of stacks where a rule acts on their own values get theirs computed."""
+    keyed = _keyed_lines(ev)
+    shared = keyed.filter(~pl.col("per_line"))
+    kept = known_explanations(ev, law, shared)
+    start = kept["key"].search_sorted(shared["key"], side="left")
+    end = kept["key"].search_sorted(shared["key"], side="right")
+    at = shared.select(
+        line_id=pl.col("line_id").repeat_by(end - start).list.explode(keep_nulls=False, empty_as_null=False),
+        row=pl.int_ranges(start, end, dtype=pl.Int64).list.explode(keep_nulls=False, empty_as_null=False),
+    )
+    rows = (
+        kept.lazy()
+        .select(pl.col(list(NOT_APPLIED_COLUMNS[1:])).gather(at["row"]))
+        .with_columns(line_id=at["line_id"])
+    )
+    per_line = keyed.filter(pl.col("per_line")).select("line_id")
+    if per_line.is_empty():
+        return rows.select(NOT_APPLIED_COLUMNS)
+    return pl.concat([rows.select(NOT_APPLIED_COLUMNS), _rows_of(ev, law, per_line)]).sort(
+        "line_id", maintain_order=True
+    )
+
+
+def _keyed_lines(ev: Evaluation) -> pl.DataFrame:
+    """(line_id, per_line, key) of each line with a stack."""
+    return run(
+        ev.line_stacks.lazy()
+        .join(ev.summary.lazy().select("line_id", "origin", "importing_country", "total_cents"), on="line_id")
+        .select("line_id", "per_line", key=_explanation_key())
+    )
+
+
+def learn_explanations(ev: Evaluation, law: CompiledLaw) -> None:
+    """Compute and keep the rows of the explanation keys of ``ev``'s lines not known yet (a
+    server's warm-up: its first request of a key then reads them)."""
+    keyed = _keyed_lines(ev)
+    known_explanations(ev, law, keyed.filter(~pl.col("per_line")))
+
+
+def known_explanations(ev: Evaluation, law: CompiledLaw, shared: pl.DataFrame) -> pl.DataFrame:
+    """The kept rows (``key`` and the rows' columns but the line, sorted by key, each key's rows in
+    their order) once the keys of ``shared`` (line_id, key) are all known: a key not known yet is
+    computed on the first of its lines."""
+    with _EXPLAINED_LOCK:
+        memo = law.memo.get("explained")
+        keys = memo["keys"] if memo else pl.Series("key", [], dtype=pl.Int64)
+        at = keys.search_sorted(shared["key"], side="left").clip(upper_bound=max(keys.len() - 1, 0))
+        known = (
+            (keys.gather(at) == shared["key"]) if keys.len() else pl.repeat(False, shared.height, eager=True)
+        )
+        if memo and known.all():
+            return memo["rows"]
+        fresh = shared.filter(~known).group_by("key").agg(pl.col("line_id").min())
+        computed = run(
+            _rows_of(ev, law, fresh.select("line_id"))
+            .join(fresh.lazy(), on="line_id", maintain_order="left")
+            .select("key", *NOT_APPLIED_COLUMNS[1:])
+        )
+        rows = computed if not memo else pl.concat([memo["rows"], computed])
+        memo = {"keys": pl.concat([keys, fresh["key"]]).sort(), "rows": rows.sort("key", maintain_order=True)}
+        law.memo["explained"] = memo
+        return memo["rows"]
+
+
+def _explanation_key() -> pl.Expr:
+    """A line's explanation key as one integer: known stack · origin · importer · duty known."""
+    return (
+        pl.col("stack_id") * (1 << 12)
+        + origin_code().fill_null(0) * 4
+        + (pl.col("importing_country") == "CA").cast(pl.Int64) * 2
+        + pl.col("total_cents").is_not_null().cast(pl.Int64)
+    )
+
+
+def _rows_of(ev: Evaluation, law: CompiledLaw, lines: pl.DataFrame) -> pl.LazyFrame:
+    """:func:`not_applied_rows` of the lines in ``lines`` (line_id), computed on those lines (a
+    query; the frames two of its branches read are collected first)."""
     not_applied = run(
-        ev.not_applied_unordered.lazy()
+        ev.not_applied_of(lines)
+        .lazy()
         .select("line_id", *REASON_KEY)
         .with_columns(pl.col("status").cast(pl.String))
     )
@@ -348,12 +438,15 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     in_scope = run(not_applied.lazy().join(reasons, on=list(REASON_KEY), nulls_equal=True))
     touched = pl.concat(
         [
-            ev.lines.lazy().select("line_id", *law.lookup("provisions", "pid", mid="mid")),
+            ev.lines.lazy()
+            .join(lines.lazy(), on="line_id", how="semi")
+            .select("line_id", *law.lookup("provisions", "pid", mid="mid")),
             in_scope.lazy().select("line_id", "mid"),
         ]
     ).unique()
     computed = run(
         ev.summary.lazy()
+        .join(lines.lazy(), on="line_id", how="semi")
         .filter(pl.col("total_cents").is_not_null())
         .select("line_id", "origin", "importing_country")
     )
@@ -377,7 +470,7 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     return (
         pl.concat([in_scope.lazy().select(columns), others.select(columns)])
         .sort("line_id", "mid", "heading_rank", "pid", nulls_last=True)
-        .select("line_id", "measure_id", "heading", "status", "reason")
+        .select(NOT_APPLIED_COLUMNS)
     )
 
 

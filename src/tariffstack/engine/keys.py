@@ -79,6 +79,11 @@ def _codes() -> dict[str, pl.Expr]:
     }
 
 
+def origin_code() -> pl.Expr:
+    """The line's origin as the key packs it (position + 1 in ``ORIGIN_CODES``, < 2^10)."""
+    return _codes()["origin_code"]
+
+
 @functools.cache
 def _outside_vocabulary() -> pl.Expr:
     """A line whose claim, unit or origin the packing cannot hold (validation never lets one through):

@@ -168,7 +168,8 @@ def stack_columns(law: CompiledLaw) -> list[str]:
 
 
 def stack_keys(keys: pl.DataFrame, law: CompiledLaw, n_keys: int) -> tuple[pl.Series, pl.DataFrame]:
-    """The stack of each key, and one row per stack with its facts (``stack_columns``).
+    """The stack of each key, and one row per stack with its facts (``stack_columns``) and their
+    hash (``stack_hash``: how :mod:`~tariffstack.engine.known_stacks` finds a stack it knows).
 
     The first is a Series indexed by key id (``0 … n_keys − 1``, as :func:`assign_keys
     <tariffstack.engine.keys.assign_keys>` numbers them), null for keys not in ``keys``: the lines
@@ -178,7 +179,7 @@ def stack_keys(keys: pl.DataFrame, law: CompiledLaw, n_keys: int) -> tuple[pl.Se
         .group_by(stack_columns(law))
         .agg("key_id")
         .with_row_index("stack_id")
-        .with_columns(pl.col("stack_id").cast(pl.Int64))
+        .with_columns(pl.col("stack_id").cast(pl.Int64), stack_hash=pl.struct(stack_columns(law)).hash())
     )
     members = run(groups.lazy().select("stack_id", "key_id").explode("key_id"))
     of_key = pl.repeat(None, n_keys, dtype=pl.Int64, eager=True)

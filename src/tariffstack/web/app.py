@@ -24,7 +24,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def warm(engine: Engine) -> None:
     """Load everything a request touches: compiled law, MFN and HTS frames, both importing countries,
-    the scope class of every U.S. code for goods of Canada."""
+    the scope class of every U.S. code and the stacks of goods of Canada on every day (see
+    :meth:`Engine.warm_stacks`), so a request of a line not seen before decides nothing new."""
     engine.calc(
         [
             {"hts": "7306.30.5010", "origin": "CA", "entry_date": "2025-08-10", "value": "100"},
@@ -38,7 +39,7 @@ def warm(engine: Engine) -> None:
         ]
     )
     _ = engine.store.hts10, engine.store.ca_cusma, engine.store.revisions
-    engine.warm_scopes()
+    engine.warm_stacks()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
