@@ -51,7 +51,12 @@ def test_known_stacks_give_the_results_of_a_fresh_law(engine: Engine) -> None:
     assert cold == partly_known == again
     assert 0 < before < known == warmed.memo["known_stacks"]["index"].height
     assert 0 < explained < keys.len() and warmed.memo["explained"]["keys"] is keys  # none added
+    kept = warmed.memo["explained"]
     assert keys.is_sorted() and keys.n_unique() == keys.len()
+    blocks = pl.DataFrame({"start": kept["start"], "end": kept["end"]}).sort("start", "end")
+    assert (blocks["start"] <= blocks["end"]).all() and blocks["start"][0] == 0  # the rows in blocks
+    assert (blocks["start"].shift(-1).drop_nulls() == blocks["end"].head(-1)).all()
+    assert blocks["end"][-1] == kept["rows"].height
     # (lines whose rows are computed per line, a rule acting on their own values, are among them)
     typed, _ = lines_frame(rows)
     assert evaluate(typed, warmed, engine.store).line_stacks["per_line"].sum() > 10

@@ -107,9 +107,9 @@ def _find(local: pl.DataFrame, memo: dict | None) -> pl.DataFrame:
     wanted = local["stack_hash"]
     at = hashes.search_sorted(wanted, side="left").clip(upper_bound=hashes.len() - 1)
     rows = index[order.gather(at)]
-    same = functools.reduce(operator.and_, (rows[c].eq_missing(local[c]) for c in local.columns))
-    if same.all():
+    if rows.select(local.columns).equals(local):  # (every stack known: one comparison)
         return rows
+    same = functools.reduce(operator.and_, (rows[c].eq_missing(local[c]) for c in local.columns))
     unknown = pl.repeat(None, local.height, dtype=pl.Int64, eager=True)
     found = rows.with_columns(rows[c].zip_with(same, unknown) for c in rows.columns if c not in local.columns)
     shared = ~same & (hashes.gather(at) == wanted)
