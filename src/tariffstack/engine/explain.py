@@ -350,8 +350,9 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     *explanation key*: the provisions, their statuses and the rules are the stack's, the measures
     with nothing in scope the origin's). So the rows of a key are computed on one of its lines
     the first time the process meets it, kept with the compiled law, and put on the key's lines
-    by position afterwards (a call of one line ran ~12 frame operations for them; a known key,
-    four). The lines of stacks where a rule acts on their own values get theirs computed."""
+    by position afterwards (a call of one line ran ~12 frame operations for them, ~3 ms on one CPU;
+    a known key, five, ~0.6 ms). The lines of stacks where a rule acts on their own values get
+    theirs computed."""
     keyed = _keyed_lines(ev)
     shared = keyed.filter(~pl.col("per_line"))
     kept, start, end = known_explanations(ev, law, shared)

@@ -7,12 +7,13 @@ exceptions that apply, the flags of the applied provisions and the precedence ou
 stack (:mod:`~tariffstack.engine.outcomes`) are the same on every call that meets it. So they are
 computed once, by the same functions, for the stacks a call meets that are not known yet, and kept
 under a *known stack id* (``stack_id`` below, the same on every call); a later call finds its
-stacks' ids with one join on the stack columns and gathers each part's rows by position. A call of
-one line ran ~15 frame operations for this before (the pairs in force, the exceptions, the rule
-outcomes); now it runs four, whatever the stacks.
+stacks' ids by their hash (:func:`_find`) and gathers each part's rows by position. A call of one
+line ran ~15 frame operations for this before (the pairs in force, the exceptions, the rule
+outcomes); now it runs a few, whatever the stacks.
 
-Parts (each sorted by ``stack_id``; a stack's rows are ``start … start + len`` of the part, the
-bounds kept beside the stack's columns in ``index``):
+Parts (each sorted by ``stack_id``, appended as stacks become known; a stack's rows are
+``<part>_start … <part>_end`` of the part, the bounds kept beside the stack's columns in ``index``,
+whose row *i* is known stack *i*):
 
 - ``live``: the applied provisions with their flags and rule columns (the lines' stack rows);
 - ``acting``: (stack, rule) of the rules to run on the stack's lines, with the lines' own values;
@@ -130,11 +131,12 @@ def _add(unknown: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw, memo
     decided = _decide(fresh, class_pids, law)
     # Each part's rows of a stack are start … end after the rows already kept: found by binary
     # search in the part's stack ids (sorted), for all the fresh ids at once.
-    ids = fresh["stack_id"]
+    # search in the part's stack ids (sorted), for all the fresh ids and parts in one operation.
+    ids = pl.lit(fresh["stack_id"])
     bounds = {}
     for name in PARTS:
         before = 0 if memo is None else memo[name].height
-        of_row = decided[name]["stack_id"]
+        of_row = pl.lit(decided[name]["stack_id"])
         bounds[f"{name}_start"] = before + of_row.search_sorted(ids, side="left").cast(pl.Int64)
         bounds[f"{name}_end"] = before + of_row.search_sorted(ids, side="right").cast(pl.Int64)
     index = fresh.with_columns(**bounds)

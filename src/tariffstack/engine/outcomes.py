@@ -9,7 +9,8 @@ loser nothing (value − value ≤ 0) whatever the value. So a signature's outco
 law alone, like the scope class of a code: it is decided the first time a signature is met (on one
 stack of it, with the precedence passes of :func:`~tariffstack.engine.lines.apply_precedence`) and
 read from the memo afterwards. A call of a hundred lines met ~40 precedence queries per call
-before; once its signatures are known it reads them in three.
+before; once its signatures are known it reads them in three. (Since the stacks themselves are
+kept, :mod:`~tariffstack.engine.known_stacks`, this runs only for the stacks a process meets first.)
 
 The memo holds, per signature (``sig_id``):
 
