@@ -109,21 +109,10 @@ class _Explanation:
     hits: pl.LazyFrame  # stack_id, pid, except_hid
     displaced: pl.DataFrame  # OVERRULED_COLUMNS of the lines the precedence pass displaced
     stack_displaced: pl.LazyFrame  # the same, for stacks whose rules displace whatever the values
+    stale: pl.LazyFrame  # stack_id, mid, stale_from: the measures whose caveat a line may get
 
     def out_of_period(self, law: CompiledLaw) -> pl.LazyFrame:
         return out_of_period_pairs(self.stacks, self.class_pids, law)
-
-    def touched(self, law: CompiledLaw) -> pl.LazyFrame:
-        """(stack_id, mid): measures with a provision in scope of the stack, in force or not (the
-        classes of the chunk's stacks only: ``class_pids`` holds every class the process has met)."""
-        classes = self.stacks.lazy().select("class_id").unique()
-        mids = (
-            self.class_pids.lazy()
-            .join(classes, on="class_id", how="semi")
-            .select("class_id", *law.lookup("provisions", "pid", mid="mid"))
-            .unique()
-        )
-        return self.stacks.lazy().join(mids, on="class_id").select("stack_id", "mid")
 
 
 class Evaluation:
@@ -225,17 +214,11 @@ class Evaluation:
     def caveats(self) -> pl.DataFrame:
         """(line, measure) pairs considered for a line entered after the measure's verified-to day,
         except measures known to have ended by that day."""
-        late = self._law.derived(
-            "stale_from",
-            lambda: self._law.measures.filter(~pl.col("ended_by_verified_to")).select(
-                "mid", stale_from=pl.col("verified_to").dt.offset_by("1d")
-            ),
-        ).lazy()
         return run(
             pl.concat(
                 [
                     p.line_stacks.lazy()
-                    .join(p.touched(self._law).join(late, on="mid"), on="stack_id")
+                    .join(p.stale, on="stack_id")
                     .filter(pl.col("entry_ts") >= pl.col("stale_from"))
                     .select("line_id", "mid")
                     for p in self._parts
@@ -436,6 +419,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         hits=per_stack.hits,
         displaced=displaced,
         stack_displaced=per_stack.displaced,
+        stale=per_stack.stale,
     )
     return Evaluation(_summary(lines, mfn, applied), mfn, lines_out, [explanation], law)
 

@@ -422,7 +422,7 @@ def _no_explanations(ev: Evaluation, law: CompiledLaw) -> dict:
 
 def _with_keys(memo: dict, fresh_lines: pl.DataFrame, ev: Evaluation, law: CompiledLaw) -> dict:
     """``memo`` with the keys of ``fresh_lines`` (line_id, key) computed on one line each."""
-    fresh = fresh_lines.group_by("key").agg(pl.col("line_id").min()).sort("key")
+    fresh = run(fresh_lines.lazy().group_by("key").agg(pl.col("line_id").min()).sort("key"))
     computed = run(
         _rows_of(ev, law, fresh.select("line_id"))
         .join(fresh.lazy(), on="line_id", maintain_order="left")

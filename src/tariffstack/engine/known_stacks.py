@@ -19,7 +19,9 @@ whose row *i* is known stack *i*):
 - ``acting``: (stack, rule) of the rules to run on the stack's lines, with the lines' own values;
 - ``decided``, ``excepted``, ``hits``, ``displaced``: the explanation's per-stack rows (provisions
   in force that did not apply, the excepted ones, the heading that applied instead, the ones a
-  rule displaced whatever the lines' values).
+  rule displaced whatever the lines' values);
+- ``stale``: (stack, measure, stale_from) of the measures with a provision in scope of the stack,
+  in force or not, whose law is verified only to the day before ``stale_from`` (the caveats).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
 from tariffstack.engine.stack import apply_exceptions, in_force_pairs, stack_columns
 
-PARTS = ("live", "acting", "decided", "excepted", "hits", "displaced")
+PARTS = ("live", "acting", "decided", "excepted", "hits", "displaced", "stale")
 DECIDED_COLUMNS = ("stack_id", "pid", "hid", "mid", "rate_idx", "status")
 DISPLACED_COLUMNS = ("stack_id", "pid", "hid", "mid", "rate_idx", "status", "rule_idx", "winner_pid")
 _LOCK = threading.Lock()
@@ -54,6 +56,7 @@ class StackParts:
     excepted: pl.LazyFrame
     hits: pl.LazyFrame  # stack_id, pid, except_hid
     displaced: pl.LazyFrame
+    stale: pl.LazyFrame  # stack_id, mid, stale_from
 
 
 def stack_parts(
@@ -88,7 +91,7 @@ def stack_parts(
         stacks=found.select("stack_id", "class_id", "epoch"),
         live=parts["live"][rows["live"]],
         acting=parts["acting"][rows["acting"]],
-        **{name: _gathered(parts[name], rows[name]) for name in ("decided", "excepted", "hits", "displaced")},
+        **{name: _gathered(parts[name], rows[name]) for name in PARTS[2:]},
     )
 
 
@@ -186,5 +189,30 @@ def _decide(fresh: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> 
         if not hits.is_empty()
         else pl.DataFrame(schema={"stack_id": pl.Int64, "pid": pl.Int64, "except_hid": pl.Int64}),
         "displaced": stack_ruled.filter(pl.col("status") != "applied").select(DISPLACED_COLUMNS),
+        "stale": run(
+            fresh.lazy()
+            .select("stack_id", "class_id")
+            .join(class_pids.lazy(), on="class_id")
+            .select("stack_id", *law.lookup("provisions", "pid", mid="mid"))
+            .unique()
+            .join(_stale_measures(law).lazy(), on="mid")
+        ),
     }
-    return {name: frame.sort("stack_id", maintain_order=True) for name, frame in parts.items()}
+    return {name: _by_stack(frame) for name, frame in parts.items()}
+
+
+def _by_stack(part: pl.DataFrame) -> pl.DataFrame:
+    """``part`` sorted by stack, each stack's rows in their order (sorted only where it is not
+    yet: a call that meets one new stack would sort seven frames of it)."""
+    return part if part["stack_id"].is_sorted() else part.sort("stack_id", maintain_order=True)
+
+
+def _stale_measures(law: CompiledLaw) -> pl.DataFrame:
+    """(mid, stale_from): the day after a measure's law is verified to, for measures not known to
+    have ended by that day (a line entered from then on gets a caveat)."""
+    return law.derived(
+        "stale_from",
+        lambda: law.measures.filter(~pl.col("ended_by_verified_to")).select(
+            "mid", stale_from=pl.col("verified_to").dt.offset_by("1d")
+        ),
+    )

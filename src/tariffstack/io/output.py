@@ -148,19 +148,19 @@ def records_frame(
         .sort("line_id")
     )
     ids = tuple(c for c in passthrough.columns if c != "line_id")
-    schema = frame.collect_schema()
     contract = frame.select(_contract_columns(ids)).with_columns(
-        # Lists are never null in the contract: a line without items has [].
-        pl.col("lines").fill_null(_no_items(schema["lines"])),
-        pl.col("not_applied").fill_null(_no_items(schema["not_applied"])),
+        # Lists are never null in the contract: a line without items has []. (An empty list of
+        # no type takes the column's own: its schema was asked of the query before, ~0.46 ms.)
+        pl.col("lines").fill_null(_no_items()),
+        pl.col("not_applied").fill_null(_no_items()),
     )
     return run(contract)
 
 
-@functools.lru_cache(maxsize=16)
-def _no_items(dtype: pl.DataType) -> pl.Expr:
-    """The empty list of ``dtype``, built once per type (a list-of-structs literal took 0.4 ms)."""
-    return pl.lit([], dtype=dtype)
+@functools.cache
+def _no_items() -> pl.Expr:
+    """The empty list, of no item type (filled into a list column, it takes the column's type)."""
+    return pl.lit([], dtype=pl.List(pl.Null))
 
 
 @functools.lru_cache(maxsize=64)
