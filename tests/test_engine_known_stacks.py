@@ -163,3 +163,19 @@ def test_lines_of_one_stack_keep_their_own_origin_and_duty_known_in_their_reason
             assert "origin MX is not" in str(alone[0]) and "origin JP is not" in str(alone[1])
         else:  # (no measure listed as out of its scope where the duty is not known)
             assert "customs duty not known" in str(alone[0]["caveats"]) and alone[1]["total_duty"]
+
+
+def test_a_first_call_that_meets_no_stack_leaves_a_memo_later_calls_read_alike(engine: Engine) -> None:
+    """A process whose first call has no line with a stack (an input error, a code not in the
+    schedule) keeps an empty memo of stacks and explanation keys; the next calls find nothing in it
+    (no error from searching no keys) and give the results of a fresh law."""
+    rows = _rows()
+    bad = [{"hts": "9999.99.9999", "origin": "CA", "entry_date": "2025-08-10", "value": "100"}]
+    law = _fresh(engine.compiled)
+    first, _ = _contract(engine, law, bad)
+    assert first[0]["error"] is not None
+    assert law.memo["known_stacks"]["index"].height == 0 and law.memo["explained"]["keys"].len() == 0
+    later, _ = _contract(engine, law, rows)
+    cold, _ = _contract(engine, _fresh(engine.compiled), rows)
+    assert later == cold
+    assert law.memo["known_stacks"]["index"].height > 0 and law.memo["explained"]["keys"].len() > 0

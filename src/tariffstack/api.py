@@ -26,7 +26,7 @@ from tariffstack.io.entry import passthrough_ids, validate_frame
 from tariffstack.io.output import records_frame, to_json, to_json_groups, to_records
 from tariffstack.io.raw import raw_from_json, raw_from_objects
 from tariffstack.law.location import default_law_dir
-from tariffstack.law.vocabulary import PASS_THROUGH, SCHEMA
+from tariffstack.law.vocabulary import PASS_THROUGH, with_schema
 from tariffstack.settings import Settings
 
 if TYPE_CHECKING:
@@ -176,5 +176,4 @@ def _warm_lines(codes: pl.DataFrame, times: pl.Series) -> pl.DataFrame:
             qty_milli=pl.when(pl.col("unit").is_not_null()).then(pl.lit(1_000_000, dtype=pl.Int64)),
         )
     )
-    absent = {name: pl.lit(None, dtype=dtype) for name, dtype in SCHEMA.items() if name not in lines.columns}
-    return lines.with_columns(**absent).select(list(SCHEMA)).cast(SCHEMA)
+    return with_schema(lines)

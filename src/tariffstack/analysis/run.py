@@ -18,7 +18,7 @@ import polars as pl
 
 from tariffstack.api import Engine
 from tariffstack.engine.evaluate import Evaluation
-from tariffstack.law.vocabulary import SCHEMA
+from tariffstack.law.vocabulary import with_schema
 
 # raw input field -> (typed column, conversion)
 _MONEY = ("value", "steel_value", "aluminum_value", "copper_value", "us_content_value")
@@ -49,13 +49,7 @@ def typed_frame(raw: pl.DataFrame) -> pl.DataFrame:
     exprs["entry_ts"] = pl.col("entry_date").cast(pl.Datetime("us"))
     if "importing_country" not in raw.columns:
         exprs["importing_country"] = pl.lit("US")
-    frame = raw.select(**exprs)
-    return frame.select(
-        [
-            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
-            for name, dtype in SCHEMA.items()
-        ]
-    )
+    return with_schema(raw.select(**exprs))
 
 
 def evaluate_raw(engine: Engine, raw: pl.DataFrame) -> Evaluation:

@@ -15,6 +15,7 @@ from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.keys import origin_code
 from tariffstack.engine.query import run
+from tariffstack.engine.sorted_keys import block_bounds, positions
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
@@ -398,20 +399,12 @@ def known_explanations(
         memo = law.memo.get("explained")
         if memo is None:
             memo = law.memo["explained"] = _no_explanations(ev, law)
-        at, known = _key_rows(memo["keys"], shared["key"])
+        at, known = positions(memo["keys"], shared["key"])
         if not known.all():
             memo = _with_keys(memo, shared.filter(~known), ev, law)
             law.memo["explained"] = memo
-            at, known = _key_rows(memo["keys"], shared["key"])
+            at, known = positions(memo["keys"], shared["key"])
         return memo["rows"], memo["start"].gather(at), memo["end"].gather(at)
-
-
-def _key_rows(keys: pl.Series, wanted: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(the position of each wanted key among the sorted ``keys``, whether it is there)."""
-    if keys.is_empty():
-        return pl.Series(dtype=pl.UInt32), pl.repeat(False, wanted.len(), eager=True)
-    at = keys.search_sorted(wanted, side="left").clip(upper_bound=keys.len() - 1)
-    return at, keys.gather(at) == wanted
 
 
 def _no_explanations(ev: Evaluation, law: CompiledLaw) -> dict:
@@ -428,9 +421,9 @@ def _with_keys(memo: dict, fresh_lines: pl.DataFrame, ev: Evaluation, law: Compi
         .join(fresh.lazy(), on="line_id", maintain_order="left")
         .sort("key", maintain_order=True)  # (each key's rows in their order, the keys in blocks)
     )
-    before = memo["rows"].height
-    start = before + computed["key"].search_sorted(fresh["key"], side="left").cast(pl.Int64)
-    end = before + computed["key"].search_sorted(fresh["key"], side="right").cast(pl.Int64)
+    first, past = block_bounds(computed["key"], fresh["key"], memo["rows"].height)
+    bounds = fresh.select(start=first, end=past)
+    start, end = bounds["start"], bounds["end"]
     keys = pl.concat([memo["keys"], fresh["key"]])
     order = keys.arg_sort()
     rows = pl.concat([memo["rows"], computed.drop("line_id", "key")])

@@ -36,6 +36,7 @@ import polars as pl
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
+from tariffstack.engine.sorted_keys import block_bounds, positions
 from tariffstack.engine.stack import apply_exceptions, in_force_pairs, stack_columns
 
 PARTS = ("live", "acting", "decided", "excepted", "hits", "displaced", "stale")
@@ -106,17 +107,14 @@ def _find(local: pl.DataFrame, memo: dict | None) -> pl.DataFrame:
     if memo is None:
         return local.with_columns(stack_id=pl.lit(None, dtype=pl.Int64))
     index, hashes, order = memo["index"], memo["hashes"], memo["order"]
-    if hashes.is_empty():
-        return local.join(index, on=local.columns, how="left", maintain_order="left")
-    wanted = local["stack_hash"]
-    at = hashes.search_sorted(wanted, side="left").clip(upper_bound=hashes.len() - 1)
+    at, hashed = positions(hashes, local["stack_hash"])
     rows = index[order.gather(at)]
     if rows.select(local.columns).equals(local):  # (every stack known: one comparison)
         return rows
     same = functools.reduce(operator.and_, (rows[c].eq_missing(local[c]) for c in local.columns))
     unknown = pl.repeat(None, local.height, dtype=pl.Int64, eager=True)
     found = rows.with_columns(rows[c].zip_with(same, unknown) for c in rows.columns if c not in local.columns)
-    shared = ~same & (hashes.gather(at) == wanted)
+    shared = ~same & hashed
     if shared.any():  # (a hash two stacks share: the exact join, for those stacks only)
         exact = local.join(index, on=local.columns, how="left", maintain_order="left")
         found = found.with_columns(found[c].zip_with(~shared, exact[c]) for c in found.columns)
@@ -135,14 +133,12 @@ def _add(unknown: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw, memo
     # Each part's rows of a stack are start … end after the rows already kept: found by binary
     # search in the part's stack ids (sorted), for all the fresh ids at once.
     # search in the part's stack ids (sorted), for all the fresh ids and parts in one operation.
-    ids = pl.lit(fresh["stack_id"])
-    bounds = {}
+    bounds = []
     for name in PARTS:
         before = 0 if memo is None else memo[name].height
-        of_row = pl.lit(decided[name]["stack_id"])
-        bounds[f"{name}_start"] = before + of_row.search_sorted(ids, side="left").cast(pl.Int64)
-        bounds[f"{name}_end"] = before + of_row.search_sorted(ids, side="right").cast(pl.Int64)
-    index = fresh.with_columns(**bounds)
+        start, end = block_bounds(decided[name]["stack_id"], fresh["stack_id"], before)
+        bounds += [start.alias(f"{name}_start"), end.alias(f"{name}_end")]
+    index = fresh.with_columns(bounds)
     if memo is None:
         return {"index": index, **decided, **_search(index)}
     kept = {name: _appended(memo[name], frame) for name, frame in {"index": index, **decided}.items()}

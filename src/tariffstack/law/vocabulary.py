@@ -128,3 +128,12 @@ SCHEMA: dict[str, pl.DataType] = {
     "cvd_rate_ppm": pl.Int64,
     "error": pl.String,
 }
+
+
+def with_schema(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as the engine's typed frame: every column of ``SCHEMA``, in its order and type; a
+    field the frame does not have is null on every line."""
+    return frame.select(
+        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in SCHEMA.items()
+    )
