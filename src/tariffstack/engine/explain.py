@@ -15,7 +15,7 @@ from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.keys import origin_code
 from tariffstack.engine.query import run
-from tariffstack.engine.sorted_keys import block_bounds, positions
+from tariffstack.engine.sorted_keys import block_bounds, holds, positions
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
@@ -399,11 +399,12 @@ def known_explanations(
         memo = law.memo.get("explained")
         if memo is None:
             memo = law.memo["explained"] = _no_explanations(ev, law)
-        at, known = positions(memo["keys"], shared["key"])
+        at = positions(memo["keys"], shared["key"])
+        known = holds(memo["keys"], at, shared["key"])
         if not known.all():
             memo = _with_keys(memo, shared.filter(~known), ev, law)
             law.memo["explained"] = memo
-            at, known = positions(memo["keys"], shared["key"])
+            at = positions(memo["keys"], shared["key"])
         return memo["rows"], memo["start"].gather(at), memo["end"].gather(at)
 
 

@@ -36,7 +36,7 @@ import polars as pl
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
-from tariffstack.engine.sorted_keys import block_bounds, positions
+from tariffstack.engine.sorted_keys import block_bounds, holds, positions
 from tariffstack.engine.stack import apply_exceptions, in_force_pairs, stack_columns
 
 PARTS = ("live", "acting", "decided", "excepted", "hits", "displaced", "stale")
@@ -107,14 +107,14 @@ def _find(local: pl.DataFrame, memo: dict | None) -> pl.DataFrame:
     if memo is None:
         return local.with_columns(stack_id=pl.lit(None, dtype=pl.Int64))
     index, hashes, order = memo["index"], memo["hashes"], memo["order"]
-    at, hashed = positions(hashes, local["stack_hash"])
+    at = positions(hashes, local["stack_hash"])
     rows = index[order.gather(at)]
     if rows.select(local.columns).equals(local):  # (every stack known: one comparison)
         return rows
     same = functools.reduce(operator.and_, (rows[c].eq_missing(local[c]) for c in local.columns))
     unknown = pl.repeat(None, local.height, dtype=pl.Int64, eager=True)
     found = rows.with_columns(rows[c].zip_with(same, unknown) for c in rows.columns if c not in local.columns)
-    shared = ~same & hashed
+    shared = ~same & holds(hashes, at, local["stack_hash"])
     if shared.any():  # (a hash two stacks share: the exact join, for those stacks only)
         exact = local.join(index, on=local.columns, how="left", maintain_order="left")
         found = found.with_columns(found[c].zip_with(~shared, exact[c]) for c in found.columns)

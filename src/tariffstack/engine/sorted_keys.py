@@ -12,16 +12,20 @@ from __future__ import annotations
 import polars as pl
 
 
-def positions(keys: pl.Series, wanted: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(the position of each wanted value among ``keys``, sorted; whether it is there). A value not
-    there gets the position of the next key (the last where none is larger), or null when there are
-    no keys: a gather at it reads something, never an error, so the caller masks it by the second."""
+def positions(keys: pl.Series, wanted: pl.Series) -> pl.Series:
+    """The position of each wanted value among ``keys`` (sorted). A value not there gets the
+    position of the next key (the last where none is larger), or null when there are no keys: a
+    gather at it reads something, never an error; :func:`holds` tells whether it is the value."""
     if keys.is_empty():
-        return pl.repeat(None, wanted.len(), dtype=pl.UInt32, eager=True), pl.repeat(
-            False, wanted.len(), eager=True
-        )
-    at = keys.search_sorted(wanted, side="left").clip(upper_bound=keys.len() - 1)
-    return at, (keys.gather(at) == wanted).fill_null(False)
+        return pl.repeat(None, wanted.len(), dtype=pl.UInt32, eager=True)
+    return keys.search_sorted(wanted, side="left").clip(upper_bound=keys.len() - 1)
+
+
+def holds(keys: pl.Series, at: pl.Series, wanted: pl.Series) -> pl.Series:
+    """Whether each wanted value is the key at its position (:func:`positions`). Apart, so a caller
+    that checks its rows another way first (the known stacks, by every column) pays it only when
+    that check fails."""
+    return (keys.gather(at) == wanted).fill_null(False)
 
 
 def block_bounds(block_ids: pl.Series, wanted: pl.Series, before: int = 0) -> tuple[pl.Expr, pl.Expr]:
