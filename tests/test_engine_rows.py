@@ -156,9 +156,10 @@ def test_per_line_totals_equal_the_group_by_even_where_running_totals_wrap(flag_
 def test_rows_are_flagged_sorted_only_when_they_are() -> None:
     """The engine sums each line's rows with a group-by that trusts the sorted flag; a flag set on
     rows out of order would sum the wrong rows together."""
-    from tariffstack.engine.evaluate import _flag_line_order
+    from tariffstack.engine.evaluate import _in_line_order
+    from tariffstack.engine.query import run
 
     in_order = pl.DataFrame({"line_id": [0, 0, 1, 3, 3, 3]})
     out_of_order = pl.DataFrame({"line_id": [0, 3, 1, 3, 0, 3]})
-    assert _flag_line_order(in_order)["line_id"].flags["SORTED_ASC"]
-    assert not _flag_line_order(out_of_order)["line_id"].flags["SORTED_ASC"]
+    assert run(_in_line_order(in_order))["line_id"].flags["SORTED_ASC"]
+    assert not run(_in_line_order(out_of_order))["line_id"].flags["SORTED_ASC"]

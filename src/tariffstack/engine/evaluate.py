@@ -214,7 +214,15 @@ class Evaluation:
     def caveats(self) -> pl.DataFrame:
         """(line, measure) pairs considered for a line entered after the measure's verified-to day,
         except measures known to have ended by that day."""
-        return run(
+        return run(self._caveats_query())
+
+    def caveats_query(self) -> pl.LazyFrame:
+        """:attr:`caveats` as a query (or the frame, when built already), for a query that reads it
+        once (the contract's)."""
+        return self._read("caveats", self._caveats_query)
+
+    def _caveats_query(self) -> pl.LazyFrame:
+        return (
             pl.concat(
                 [
                     p.line_stacks.lazy()
@@ -336,11 +344,16 @@ def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]
 
 
 def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:
-    valid = lines.filter(pl.col("error").is_null())
+    # (Filters that would keep every row are not run: a call of one line pays each query.)
+    valid = lines if lines["error"].null_count() == lines.height else lines.filter(pl.col("error").is_null())
     prepared = prepare_lines(valid, law, revision_starts(store))
     line_keys, keys = assign_keys(prepared, law)
     schedule = key_schedule(keys, store)
-    scheduled = schedule.filter(pl.col("mfn_error").is_null())["key_id"]
+    scheduled = (
+        schedule["key_id"]
+        if schedule["mfn_error"].null_count() == schedule.height
+        else schedule.filter(pl.col("mfn_error").is_null())["key_id"]
+    )
     scoped, class_pids = scope_classes(semi_join_by_position(keys, scheduled, "key_id"), law)
     key_stacks, stacks = stack_keys(scoped, law, keys.height)
     known_ids, per_stack = stack_parts(stacks, class_pids, law)
@@ -385,11 +398,9 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
             plain_facts.lazy().join(live_s.lazy().select(PLAIN_COLUMNS), on="stack_id", maintain_order="left")
         ).select(needed)
     )
-    applied = [run(amounts(_flag_line_order(plain).lazy()).select(LINE_COLUMNS))]
+    applied = [run(amounts(_in_line_order(plain)).select(LINE_COLUMNS))]
     if ruled_facts is None:  # nothing displaced line by line
-        displaced = live_s.clear().select(
-            pl.lit(None, dtype=pl.Int64).alias("line_id"), *OVERRULED_COLUMNS[1:]
-        )
+        displaced = law.derived("no_displaced", lambda: _no_displaced(live_s))  # (built once)
     else:
         ruled = apply_precedence(
             run(with_bases(ruled_facts.lazy().join(live_s.lazy().drop(*RULE_COLUMNS), on="stack_id"))),
@@ -406,11 +417,17 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         displaced = run(ruled.lazy().select(OVERRULED_COLUMNS).filter(pl.col("status") != "applied"))
     lines_out = pl.concat(applied)
     explanation = _Explanation(
-        line_stacks=facts.select(
-            "line_id",
-            "stack_id",
-            "entry_ts",
-            per_line=pl.lit(False) if ruled_facts is None else acting,
+        line_stacks=pl.DataFrame(
+            [
+                facts["line_id"],
+                facts["stack_id"],
+                facts["entry_ts"],
+                (
+                    pl.repeat(False, facts.height, dtype=pl.Boolean, eager=True)
+                    if ruled_facts is None
+                    else facts["stack_id"].is_in(acting_rules["stack_id"].implode())
+                ).alias("per_line"),
+            ]
         ),
         stacks=per_stack.stacks,
         class_pids=class_pids,
@@ -424,13 +441,18 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     return Evaluation(_summary(lines, mfn, applied), mfn, lines_out, [explanation], law)
 
 
-def _flag_line_order(rows: pl.DataFrame) -> pl.DataFrame:
-    """``rows`` with ``line_id`` flagged sorted when it is (checked, never assumed): the plain rows
-    come in line order (the facts are, and their join keeps it), and a frame flagged sorted is
-    summed per line without hashing (a 500,000-line chunk's totals: ~130 → ~55 ms)."""
+def _no_displaced(live: pl.DataFrame) -> pl.DataFrame:
+    """The displaced rows of a chunk where no rule acts on the lines' own values: none."""
+    return live.clear().select(pl.lit(None, dtype=pl.Int64).alias("line_id"), *OVERRULED_COLUMNS[1:])
+
+
+def _in_line_order(rows: pl.DataFrame) -> pl.LazyFrame:
+    """``rows`` (a query) with ``line_id`` flagged sorted when it is (checked, never assumed): the
+    plain rows come in line order (the facts are, and their join keeps it), and a frame flagged
+    sorted is summed per line without hashing (a 500,000-line chunk's totals: ~130 → ~55 ms)."""
     if rows["line_id"].is_sorted():
-        return rows.with_columns(pl.col("line_id").set_sorted())
-    return rows
+        return rows.lazy().with_columns(pl.col("line_id").set_sorted())
+    return rows.lazy()
 
 
 def evaluate(lines: pl.DataFrame, law: CompiledLaw, store: Store, chunk_rows: int = CHUNK_ROWS) -> Evaluation:

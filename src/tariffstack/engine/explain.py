@@ -15,7 +15,7 @@ from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.keys import origin_code
 from tariffstack.engine.query import run
-from tariffstack.engine.sorted_keys import block_bounds, holds, positions
+from tariffstack.engine.sorted_keys import block_bounds, held, position
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
@@ -24,10 +24,16 @@ MFN_AUTHORITY = "HTSUS column 1 (19 U.S.C. 1202)"
 
 def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
     """``line_id, message`` for every line with an input or schedule error."""
-    inputs = ev.summary.filter(pl.col("error").is_not_null()).select("line_id", message="error")
-    bad = ev.mfn.filter(pl.col("mfn_error").is_not_null())
-    if bad.is_empty():
+    return run(error_messages_query(ev, store))
+
+
+def error_messages_query(ev: Evaluation, store: Store) -> pl.LazyFrame:
+    """:func:`error_messages` as a query (the contract's reads it: a call of clean lines runs no
+    query of its own for it)."""
+    inputs = ev.summary.lazy().filter(pl.col("error").is_not_null()).select("line_id", message="error")
+    if ev.mfn["mfn_error"].null_count() == ev.mfn.height:
         return inputs
+    bad = ev.mfn.filter(pl.col("mfn_error").is_not_null())
     side = pl.col("use_special")
     rows = (
         bad.join(store.mfn_indexed, on="mfn_idx", how="left", suffix="_store")
@@ -87,7 +93,7 @@ def error_messages(ev: Evaluation, store: Store) -> pl.DataFrame:
             pl.format("quantity2: the rate '{}' of {} needs a second quantity per {}", "text", "hts", "spec2")
         )
     )
-    return pl.concat([inputs, rows.select("line_id", message=message)])
+    return pl.concat([inputs, rows.lazy().select("line_id", message=message)])
 
 
 def _columns(*names: str, **exprs: pl.Expr | str) -> list[pl.Expr]:
@@ -355,19 +361,21 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     a known key, five, ~0.6 ms). The lines of stacks where a rule acts on their own values get
     theirs computed."""
     keyed = _keyed_lines(ev)
-    shared = keyed.filter(~pl.col("per_line"))
+    ruled = keyed["per_line"].any()
+    shared = keyed.filter(~pl.col("per_line")) if ruled else keyed
     kept, start, end = known_explanations(ev, law, shared)
-    at = shared.select(
-        line_id=pl.col("line_id").repeat_by(end - start).list.explode(keep_nulls=False, empty_as_null=False),
-        row=pl.int_ranges(start, end, dtype=pl.Int64).list.explode(keep_nulls=False, empty_as_null=False),
-    )
-    rows = kept.lazy().select(pl.all().gather(at["row"])).with_columns(line_id=at["line_id"])
+    # Each line's block of kept rows, gathered in the query that reads them (the contract's).
+    blocks = pl.DataFrame([shared["line_id"], start.alias("start"), end.alias("end")]).lazy()
+    rows = blocks.select(
+        line_id=pl.col("line_id")
+        .repeat_by(pl.col("end") - pl.col("start"))
+        .list.explode(keep_nulls=False, empty_as_null=False),
+        row=pl.int_ranges("start", "end", dtype=pl.Int64).list.explode(keep_nulls=False, empty_as_null=False),
+    ).select("line_id", *(pl.lit(kept[c]).gather(pl.col("row")).alias(c) for c in NOT_APPLIED_COLUMNS[1:]))
+    if not ruled:
+        return rows
     per_line = keyed.filter(pl.col("per_line")).select("line_id")
-    if per_line.is_empty():
-        return rows.select(NOT_APPLIED_COLUMNS)
-    return pl.concat([rows.select(NOT_APPLIED_COLUMNS), _rows_of(ev, law, per_line)]).sort(
-        "line_id", maintain_order=True
-    )
+    return pl.concat([rows, _rows_of(ev, law, per_line)]).sort("line_id", maintain_order=True)
 
 
 def _keyed_lines(ev: Evaluation) -> pl.DataFrame:
@@ -399,13 +407,24 @@ def known_explanations(
         memo = law.memo.get("explained")
         if memo is None:
             memo = law.memo["explained"] = _no_explanations(ev, law)
-        at = positions(memo["keys"], shared["key"])
-        known = holds(memo["keys"], at, shared["key"])
-        if not known.all():
-            memo = _with_keys(memo, shared.filter(~known), ev, law)
+        found = _blocks(memo, shared["key"])
+        if not found["known"].all():
+            memo = _with_keys(memo, shared.filter(~found["known"]), ev, law)
             law.memo["explained"] = memo
-            at = positions(memo["keys"], shared["key"])
-        return memo["rows"], memo["start"].gather(at), memo["end"].gather(at)
+            found = _blocks(memo, shared["key"])
+        return memo["rows"], found["start"], found["end"]
+
+
+def _blocks(memo: dict, keys: pl.Series) -> pl.DataFrame:
+    """(known, start, end) of each of ``keys`` among the kept keys (start and end read something
+    for a key not known: only ``known`` tells), in one operation."""
+    wanted = pl.lit(keys)
+    at = position(memo["keys"], wanted)
+    return pl.select(
+        known=held(memo["keys"], at, wanted),
+        start=pl.lit(memo["start"]).gather(at),
+        end=pl.lit(memo["end"]).gather(at),
+    )
 
 
 def _no_explanations(ev: Evaluation, law: CompiledLaw) -> dict:
@@ -499,7 +518,7 @@ def caveat_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     """Law verified only to a date before the entry; customs duty not known (Canada's MFN tariff).
     A query, collected by the caller."""
     stale = (
-        ev.caveats.lazy()
+        ev.caveats_query()
         .with_columns(law.lookup("measures", "mid", measure_id="measure_id", verified_to="verified_to"))
         .select(
             "line_id",

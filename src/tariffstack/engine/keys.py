@@ -179,8 +179,10 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
     present = pl.sum_horizontal(
         pl.col(column).is_not_null().cast(pl.Int8) * bit for column, bit in PRESENT_BIT.items()
     ).cast(pl.Int8)
-    epoch = law.breakpoints.search_sorted(valid["entry_ts"], side="right").cast(pl.Int64)
-    rev_idx = (revision_starts.search_sorted(valid["entry_ts"].dt.date(), side="right") - 1).cast(pl.Int64)
+    # (searched in the query: a search of its own is one more operation for a call of one line)
+    epoch = pl.lit(law.breakpoints).search_sorted(pl.col("entry_ts"), side="right").cast(pl.Int64)
+    revision = pl.lit(revision_starts).search_sorted(pl.col("entry_ts").dt.date(), side="right")
+    rev_idx = revision.cast(pl.Int64) - 1
     if law.breakpoints.len() >= 1 << 12 or revision_starts.len() >= 1 << 8:
         raise ValueError("the law or the schedule has more change points than the key packing holds")
     prepared = valid.lazy().select(
@@ -204,7 +206,7 @@ def prepare_lines(valid: pl.DataFrame, law: CompiledLaw, revision_starts: pl.Ser
     if prepared.height and prepared["_outside"][0]:
         strange = valid.select("spi", "unit", "unit2", "origin").unique().to_dicts()
         raise ValueError(f"spi/unit/origin outside the engine's vocabulary in {strange[:5]}")
-    return prepared.drop("_outside")
+    return prepared  # (its ``_outside`` column is dropped with the key columns, in assign_keys)
 
 
 def assign_keys(prepared: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -225,10 +227,9 @@ def assign_keys(prepared: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame,
     )
     rows = run(groups.lazy().select("key_id", "_row").explode("_row"))
     key_id = pl.repeat(0, prepared.height, dtype=pl.Int64, eager=True).scatter(rows["_row"], rows["key_id"])
-    keys = run(groups.lazy().select("key_id", *columns)).hstack(
-        run(prepared.lazy().select(KEY_FACTS))[groups["_first"]]
-    )
-    lines = run(prepared.lazy().drop("has_qty", "has_qty2", "present", *columns[1:])).hstack(
+    facts = (pl.lit(prepared[c]).gather(pl.col("_first")) for c in KEY_FACTS)  # each key's first row's
+    keys = run(groups.lazy().select("key_id", *columns, *facts))
+    lines = run(prepared.lazy().drop("has_qty", "has_qty2", "present", "_outside", *columns[1:])).hstack(
         [key_id.alias("key_id")]
     )
     return lines, keys

@@ -36,7 +36,7 @@ import polars as pl
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
-from tariffstack.engine.sorted_keys import block_bounds, holds, positions
+from tariffstack.engine.sorted_keys import block_bounds, holds, position
 from tariffstack.engine.stack import apply_exceptions, in_force_pairs, stack_columns
 
 PARTS = ("live", "acting", "decided", "excepted", "hits", "displaced", "stale")
@@ -77,16 +77,7 @@ def stack_parts(
             law.memo["known_stacks"] = memo
             found = _find(local, memo)
         parts = {name: memo[name] for name in PARTS}
-    # Each part's row numbers of the call's stacks, all six in one operation (a list each).
-    at = found.select(
-        *(
-            pl.int_ranges(f"{name}_start", f"{name}_end")
-            .list.explode(keep_nulls=False, empty_as_null=False)
-            .implode()
-            .alias(name)
-            for name in PARTS
-        )
-    )
+    at = found.select(_part_rows())
     rows = {name: at[name][0] for name in PARTS}
     return found["stack_id"], StackParts(
         stacks=found.select("stack_id", "class_id", "epoch"),
@@ -94,6 +85,18 @@ def stack_parts(
         acting=parts["acting"][rows["acting"]],
         **{name: _gathered(parts[name], rows[name]) for name in PARTS[2:]},
     )
+
+
+@functools.cache
+def _part_rows() -> list[pl.Expr]:
+    """Each part's row numbers of the call's stacks, all in one operation (a list each); built once."""
+    return [
+        pl.int_ranges(f"{name}_start", f"{name}_end")
+        .list.explode(keep_nulls=False, empty_as_null=False)
+        .implode()
+        .alias(name)
+        for name in PARTS
+    ]
 
 
 def _find(local: pl.DataFrame, memo: dict | None) -> pl.DataFrame:
@@ -107,8 +110,9 @@ def _find(local: pl.DataFrame, memo: dict | None) -> pl.DataFrame:
     if memo is None:
         return local.with_columns(stack_id=pl.lit(None, dtype=pl.Int64))
     index, hashes, order = memo["index"], memo["hashes"], memo["order"]
-    at = positions(hashes, local["stack_hash"])
-    rows = index[order.gather(at)]
+    where = position(hashes, pl.lit(local["stack_hash"]))
+    found_at = pl.select(at=where, row=pl.lit(order).gather(where))  # (one operation)
+    at, rows = found_at["at"], index[found_at["row"]]
     if rows.select(local.columns).equals(local):  # (every stack known: one comparison)
         return rows
     same = functools.reduce(operator.and_, (rows[c].eq_missing(local[c]) for c in local.columns))

@@ -93,7 +93,7 @@ class PerLineTotals:
     """One row per ``line_id`` of a frame of rows: the sum of each of ``sums`` and whether
     ``any_of`` is true on any of the line's rows (:meth:`query`); the expressions are built once.
 
-    Rows flagged sorted by line id (:func:`tariffstack.engine.evaluate._flag_line_order` checks,
+    Rows flagged sorted by line id (:func:`tariffstack.engine.evaluate._in_line_order` checks,
     never assumes) are summed by running totals read at each line's last row, less the previous
     line's: a scan instead of a hash group-by (1.46M rows: ~105 → ~65 ms). The running totals of a
     million lines may pass Int64's range; Polars' integer sums wrap (modulo 2⁶⁴), so the

@@ -21,7 +21,7 @@ from tariffstack.engine.compiled import BASE_KINDS, KEY_SPACE, CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, PRESENT_BIT, word_count
 from tariffstack.engine.query import run
 from tariffstack.engine.schedule import SMALL_FRAME  # the few keys worked on alone
-from tariffstack.engine.sorted_keys import holds, positions
+from tariffstack.engine.sorted_keys import held, position
 
 STATUS = pl.Enum(["applied", "out_of_period", "condition_not_met", "missing_fact", "excepted", "displaced"])
 
@@ -119,9 +119,10 @@ def _classes_met(codes: pl.DataFrame, wanted: pl.Series) -> pl.Series:
     23,354) costs ~370 µs a call of one line, the search a few µs."""
     if wanted.len() >= SMALL_FRAME:
         return wanted.to_frame().join(codes, on="code_key", how="left", maintain_order="left")["class_id"]
-    at = positions(codes["code_key"], wanted)
-    met = holds(codes["code_key"], at, wanted)
-    return pl.select(pl.when(met).then(codes["class_id"].gather(at))).to_series().alias("class_id")
+    wanted_keys = pl.lit(wanted)
+    at = position(codes["code_key"], wanted_keys)
+    met = held(codes["code_key"], at, wanted_keys)
+    return pl.select(pl.when(met).then(pl.lit(codes["class_id"]).gather(at)).alias("class_id")).to_series()
 
 
 _SCOPE_LOCK = threading.Lock()

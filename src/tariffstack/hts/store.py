@@ -19,6 +19,7 @@ import json
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -257,7 +258,7 @@ class Store:
 
     def __init__(self, store_dir: Path) -> None:
         self.dir = store_dir
-        self._cache: dict[str, pl.DataFrame] = {}
+        self._cache: dict[object, Any] = {}  # frames by name, expressions by what they read
 
     def _load(self, name: str) -> pl.DataFrame:
         if name not in self._cache:
@@ -285,8 +286,13 @@ class Store:
     def mfn_lookup(self, **columns: str) -> list[pl.Expr]:
         """``name=column`` of the MFN interval at each row's ``mfn_idx`` (its row number in
         :attr:`mfn_indexed`): gathered by position instead of joined. A null index reads nulls."""
-        at = pl.col("mfn_idx").cast(pl.UInt32)
-        return [pl.lit(self.mfn_indexed[column]).gather(at).alias(name) for name, column in columns.items()]
+        key = ("mfn_lookup", tuple(columns.items()))  # (built once per set of columns)
+        if key not in self._cache:
+            at = pl.col("mfn_idx").cast(pl.UInt32)
+            self._cache[key] = [
+                pl.lit(self.mfn_indexed[column]).gather(at).alias(name) for name, column in columns.items()
+            ]
+        return self._cache[key]
 
     @property
     def ca_cusma(self) -> pl.DataFrame:

@@ -481,64 +481,89 @@ REPEATED_FIELDS = frozenset(
 
 
 def _typed(
-    frame: pl.DataFrame, exprs: list[pl.Expr], flagged: pl.Expr, missing: frozenset[str]
+    frame: pl.LazyFrame | pl.DataFrame,
+    height: int,
+    exprs: list[pl.Expr],
+    flagged: pl.Expr,
+    suspect: pl.Expr,
+    missing: frozenset[str],
 ) -> pl.DataFrame:
-    """The first pass: ``line_id``, each typed column and the flag. On a large frame, an expression
-    that reads repeated fields only is evaluated on the distinct values (or combinations) of those
-    fields (:func:`~tariffstack.io.distinct.per_distinct`): the same results, and the code check of
-    a million lines drops from ~0.8 to ~0.1 s. A field the input does not have (``missing``: a
-    column of nulls) is carried along, not a key: an expression reading only such fields is cheap
-    on the lines themselves, and one that reads a claim and a missing country is keyed on the claim."""
+    """The first pass: ``line_id``, each typed column, the flag and whether the row is suspect. On
+    a large frame (collected: ``frame`` is a query on a small one), an expression that reads repeated
+    fields only is evaluated on the distinct values (or combinations) of those fields
+    (:func:`~tariffstack.io.distinct.per_distinct`): the same results, and the code check of a
+    million lines drops from ~0.8 to ~0.1 s. A field the input does not have (``missing``: a column
+    of nulls) is carried along, not a key: an expression reading only such fields is cheap on the
+    lines themselves, and one that reads a claim and a missing country is keyed on the claim."""
     staged: dict[tuple[str, ...], list[pl.Expr]] = {}
     carried: dict[tuple[str, ...], set[str]] = {}
     direct = []
     for expr in exprs:
-        read = set(expr.meta.root_names()) if frame.height >= STAGE_MIN_ROWS else set()
+        read = set(expr.meta.root_names()) if height >= STAGE_MIN_ROWS else set()
         roots = tuple(sorted(read - missing))
         if roots and read <= REPEATED_FIELDS | missing:
             staged.setdefault(roots, []).append(expr)
             carried.setdefault(roots, set()).update(read & missing)
         else:
             direct.append(expr)
-    typed = run_shared(frame.lazy().select(pl.col(_INDEX).alias("line_id"), *direct, _flag=flagged))
-    typed = typed.hstack(
+    first = frame.lazy().select(pl.col(_INDEX).alias("line_id"), *direct, _flag=flagged)
+    names = [expr.meta.output_name() for expr in exprs]
+    if not staged:  # (a small frame: one query)
+        return run_shared(first.select("line_id", *names, _suspect=pl.col("_flag") | suspect))
+    assert isinstance(frame, pl.DataFrame)
+    typed = run_shared(first).hstack(
         [
             column
             for roots, group in staged.items()
             for column in per_distinct(frame, roots, group, carried=sorted(carried[roots]))
         ]
     )
-    names = [expr.meta.output_name() for expr in exprs]
-    return typed.select("line_id", *names, "_flag")
+    return typed.select("line_id", *names, _suspect=pl.col("_flag") | suspect)
+
+
+@functools.lru_cache(maxsize=256)
+def _input_schema(raw: tuple[tuple[str, pl.DataType], ...], missing: tuple[str, ...]) -> pl.Schema:
+    """The schema of the frame validated: the row index, the raw columns (``raw``: the raw frame's
+    schema), the absent fields (text) and the row-error column (what the query of
+    :func:`validate_frame` gives, without asking it). Built once per input shape."""
+    schema = pl.Schema({_INDEX: pl.Int64, **dict(raw), **dict.fromkeys(missing, pl.String)})
+    if ROW_ERROR not in schema:
+        schema[ROW_ERROR] = pl.String
+    return schema
 
 
 def validate_frame(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Validate a raw frame (one column per input field, any subset of the known fields; text or
     native values); return the typed frame (``SCHEMA``, one row per input row, ``line_id`` = row
-    index) and the pass-through ids (``line_id`` and whichever of ``PASS_THROUGH`` were given)."""
+    index) and the pass-through ids (``line_id`` and whichever of ``PASS_THROUGH`` were given).
+
+    A frame below ``STAGE_MIN_ROWS`` rows is typed in one query (its input frame not collected
+    apart) and, where no row is suspect, put in the schema in a second: a call of one line pays
+    two queries, not six."""
     missing = [c for c in KNOWN_FIELDS if c not in raw.columns]
     frame = raw.lazy().with_columns(_absent(tuple(missing)))
     if ROW_ERROR not in raw.columns:
         frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(ROW_ERROR))
     frame = frame.with_row_index(_INDEX).with_columns(pl.col(_INDEX).cast(pl.Int64))
+    if raw.height >= STAGE_MIN_ROWS:  # read again by the per-distinct passes
+        frame = run(frame)
     present = frozenset(c for c in raw.columns if c in KNOWN_FIELDS)
-    frame = run(frame)
-    typed_exprs, suspect, field_messages = _plan(frame.schema, present)
+    schema = _input_schema(tuple(raw.schema.items()), tuple(missing))
+    typed_exprs, suspect, field_messages = _plan(schema, present)
     unknown = [c for c in raw.columns if c not in KNOWN_FIELDS and c != ROW_ERROR]
     flagged = pl.any_horizontal(pl.col(ROW_ERROR).is_not_null(), *(pl.col(c).is_not_null() for c in unknown))
-    typed = _typed(frame, typed_exprs, flagged, frozenset(missing))
-    suspects = frame.filter(typed.select(pl.col("_flag") | suspect).to_series())
+    typed = _typed(frame, raw.height, typed_exprs, flagged, suspect, frozenset(missing))
     # Where no row is suspect, no message is built and no value blanked: on a call of a few lines
     # the messages' expressions alone cost a few ms to plan, whatever the rows.
-    clean = suspects.is_empty()
+    clean = not typed["_suspect"].any()
     if clean:
         result = typed.lazy().with_columns(error=pl.lit(None, dtype=pl.String))
     else:
         messages = [_message("line", pl.col(ROW_ERROR)), _unknown_fields(raw.columns), *field_messages]
-        errors = suspects.select(pl.col(_INDEX).alias("line_id"), error=pl.coalesce(*messages))
+        suspects = frame.lazy().filter(pl.lit(typed["_suspect"]))
+        errors = run(suspects.select(pl.col(_INDEX).alias("line_id"), error=pl.coalesce(*messages)))
         result = typed.lazy().join(errors.lazy(), on="line_id", how="left")
-    result = result.select(_typed_columns(tuple(typed.columns), clean)).cast(SCHEMA)
-    return run(result.select(list(SCHEMA))), passthrough_ids(raw)
+    return run(result.select(_typed_columns(tuple(typed.columns), clean))), passthrough_ids(raw)
 
 
 @functools.lru_cache(maxsize=64)
@@ -549,19 +574,20 @@ def _absent(missing: tuple[str, ...]) -> list[pl.Expr]:
 
 @functools.lru_cache(maxsize=256)
 def _typed_columns(columns: tuple[str, ...], clean: bool) -> list[pl.Expr]:
-    """The typed frame's columns (``SCHEMA``) from the first pass's ``columns``: a row with an error
-    keeps no value; a field the input does not have is null. Built once per input shape."""
+    """The typed frame's columns (``SCHEMA``, in its order and types) from the first pass's
+    ``columns``: a row with an error keeps no value; a field the input does not have is null. Built
+    once per input shape."""
     ok = pl.col("error").is_null()
     return [
-        pl.col("line_id"),
+        pl.col("line_id").cast(SCHEMA["line_id"]),
         *(
-            (pl.col(c) if clean else pl.when(ok).then(pl.col(c))).alias(c)
+            (pl.col(c) if clean else pl.when(ok).then(pl.col(c))).cast(dtype).alias(c)
             if c in columns
             else pl.lit(None, dtype=dtype).alias(c)
             for c, dtype in SCHEMA.items()
             if c not in ("line_id", "error")
         ),
-        pl.col("error"),
+        pl.col("error").cast(SCHEMA["error"]),
     ]
 
 

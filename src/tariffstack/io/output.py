@@ -21,7 +21,13 @@ import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
-from tariffstack.engine.explain import caveat_rows, enters_canada, error_messages, line_rows, not_applied_rows
+from tariffstack.engine.explain import (
+    caveat_rows,
+    enters_canada,
+    error_messages_query,
+    line_rows,
+    not_applied_rows,
+)
 from tariffstack.engine.query import run
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
@@ -125,17 +131,13 @@ def records_frame(
         pl.struct(measure="measure_id", heading="heading", status="status", reason="reason"),
     )
     caveats = _listed(caveat_rows(evaluation, law), "caveats", pl.col("caveat"))
-    errors = (
-        error_messages(evaluation, store)
-        .lazy()
-        .select(
-            "line_id",
-            error_object=pl.struct(
-                field=pl.col("message").str.splitn(": ", 2).struct.field("field_0"),
-                reason=pl.col("message").str.splitn(": ", 2).struct.field("field_1"),
-                message="message",
-            ),
-        )
+    errors = error_messages_query(evaluation, store).select(
+        "line_id",
+        error_object=pl.struct(
+            field=pl.col("message").str.splitn(": ", 2).struct.field("field_0"),
+            reason=pl.col("message").str.splitn(": ", 2).struct.field("field_1"),
+            message="message",
+        ),
     )
     frame = (
         s.lazy()
