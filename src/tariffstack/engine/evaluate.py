@@ -33,7 +33,7 @@ from functools import cached_property
 import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
-from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, prepare_lines
+from tariffstack.engine.keys import BASE_COLUMNS, FORMULA_COLUMNS, assign_keys, origin_code, prepare_lines
 from tariffstack.engine.known_stacks import stack_parts
 from tariffstack.engine.lines import RULE_COLUMNS, amounts, apply_precedence, with_bases
 from tariffstack.engine.money import ad_valorem_cents
@@ -99,8 +99,8 @@ class _Explanation:
     """One chunk's explanation frames, per stack (broadcast to lines on demand). The per-stack ones
     are queries on the chunk's small per-stack frames, run only when an explanation is read."""
 
-    # line_id, stack_id, entry_ts, per_line (a rule acts on the line's own values) of the lines
-    # with a computed schedule row
+    # line_id, stack_id, entry_ts, explanation_key (:func:`explanation_key`), per_line (a rule acts
+    # on the line's own values) of the lines with a computed schedule row
     line_stacks: pl.DataFrame
     stacks: pl.DataFrame  # stack_id, class_id, epoch
     class_pids: pl.DataFrame  # class_id, pid: provisions in scope of each scope class
@@ -158,7 +158,8 @@ class Evaluation:
 
     @property
     def line_stacks(self) -> pl.DataFrame:
-        """(line_id, stack_id, entry_ts, per_line) of each line with a stack (:class:`_Explanation`)."""
+        """(line_id, stack_id, entry_ts, explanation_key, per_line) of each line with a stack
+        (:class:`_Explanation`)."""
         return pl.concat([p.line_stacks for p in self._parts])
 
     def _broadcast(
@@ -357,7 +358,13 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     scoped, class_pids = scope_classes(semi_join_by_position(keys, scheduled, "key_id"), law)
     key_stacks, stacks = stack_keys(scoped, law, keys.height)
     known_ids, per_stack = stack_parts(stacks, class_pids, law)
-    key_stacks = known_ids.gather(key_stacks)  # each key's known stack id (null: not scheduled)
+    # Each key's known stack id (null: not scheduled) and its lines' explanation key but for the
+    # duty-known bit (:func:`explanation_key`), in one operation.
+    per_key = run(
+        keys.lazy()
+        .with_columns(stack_id=pl.lit(known_ids).gather(pl.lit(key_stacks)))
+        .select("stack_id", explained=explanation_key(pl.col("stack_id")))
+    )
     live_s, acting_rules = per_stack.live, per_stack.acting
 
     with_schedule = join_by_position(line_keys, schedule, "key_id", keys.height)
@@ -372,6 +379,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     )
     facts = run(
         with_schedule.lazy()
+        .with_columns(_duty_known=pl.lit(mfn["mfn_cents"]).is_not_null())  # (mfn: the same rows)
         .filter(pl.col("mfn_error").is_null())
         .select(
             "line_id",
@@ -380,7 +388,9 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
             *BASE_COLUMNS.values(),
             *FORMULA_COLUMNS,
             "mfn_adval_ppm",
-            stack_id=pl.lit(key_stacks).gather(pl.col("key_id")),
+            stack_id=pl.lit(per_key["stack_id"]).gather(pl.col("key_id")),
+            explanation_key=pl.lit(per_key["explained"]).gather(pl.col("key_id"))
+            + pl.col("_duty_known").cast(pl.Int64),
         )
     )
     # Only the precedence pass can leave a row not applied (every row of ``live_s`` is applied);
@@ -395,7 +405,9 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         plain_facts, ruled_facts = facts.filter(~acting), facts.filter(acting)
     plain = run(
         with_bases(
-            plain_facts.lazy().join(live_s.lazy().select(PLAIN_COLUMNS), on="stack_id", maintain_order="left")
+            plain_facts.lazy()
+            .drop("explanation_key")
+            .join(live_s.lazy().select(PLAIN_COLUMNS), on="stack_id", maintain_order="left")
         ).select(needed)
     )
     applied = [run(amounts(_in_line_order(plain)).select(LINE_COLUMNS))]
@@ -403,7 +415,13 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         displaced = law.derived("no_displaced", lambda: _no_displaced(live_s))  # (built once)
     else:
         ruled = apply_precedence(
-            run(with_bases(ruled_facts.lazy().join(live_s.lazy().drop(*RULE_COLUMNS), on="stack_id"))),
+            run(
+                with_bases(
+                    ruled_facts.lazy()
+                    .drop("explanation_key")
+                    .join(live_s.lazy().drop(*RULE_COLUMNS), on="stack_id")
+                )
+            ),
             law,
             acting_rules,
         )
@@ -422,6 +440,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
                 facts["line_id"],
                 facts["stack_id"],
                 facts["entry_ts"],
+                facts["explanation_key"],
                 (
                     pl.repeat(False, facts.height, dtype=pl.Boolean, eager=True)
                     if ruled_facts is None
@@ -439,6 +458,19 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
         stale=per_stack.stale,
     )
     return Evaluation(_summary(lines, mfn, applied), mfn, lines_out, [explanation], law)
+
+
+def explanation_key(stack_id: pl.Expr) -> pl.Expr:
+    """A line's explanation key as one integer, known stack · origin · importer · whether its customs
+    duty is known (:func:`tariffstack.engine.explain.not_applied_rows` keeps the rows of each key):
+    all but the last bit, from a key's facts. The last is added per line: on a line with a
+    schedule row, its duty is known where its MFN amount is (the summary's total is that plus the
+    Chapter 99 amounts, none null)."""
+    return (
+        stack_id * (1 << 12)
+        + origin_code().fill_null(0) * 4
+        + (pl.col("importing_country") == "CA").cast(pl.Int64) * 2
+    )
 
 
 def _no_displaced(live: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,6 @@ import polars as pl
 
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
-from tariffstack.engine.keys import origin_code
 from tariffstack.engine.query import run
 from tariffstack.engine.sorted_keys import block_bounds, held, position
 from tariffstack.hts.codes import dotted_expr
@@ -379,12 +378,10 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
 
 
 def _keyed_lines(ev: Evaluation) -> pl.DataFrame:
-    """(line_id, per_line, key) of each line with a stack."""
-    return run(
-        ev.line_stacks.lazy()
-        .join(ev.summary.lazy().select("line_id", "origin", "importing_country", "total_cents"), on="line_id")
-        .select("line_id", "per_line", key=_explanation_key())
-    )
+    """(line_id, per_line, key) of each line with a stack (its explanation key: made with the
+    line's stack, :func:`tariffstack.engine.evaluate.explanation_key`)."""
+    stacks = ev.line_stacks
+    return pl.DataFrame([stacks["line_id"], stacks["per_line"], stacks["explanation_key"].alias("key")])
 
 
 def learn_explanations(ev: Evaluation, law: CompiledLaw) -> None:
@@ -453,16 +450,6 @@ def _with_keys(memo: dict, fresh_lines: pl.DataFrame, ev: Evaluation, law: Compi
         "end": pl.concat([memo["end"], end]).gather(order),
         "rows": rows.rechunk() if rows.n_chunks() > 16 else rows,
     }
-
-
-def _explanation_key() -> pl.Expr:
-    """A line's explanation key as one integer: known stack · origin · importer · duty known."""
-    return (
-        pl.col("stack_id") * (1 << 12)
-        + origin_code().fill_null(0) * 4
-        + (pl.col("importing_country") == "CA").cast(pl.Int64) * 2
-        + pl.col("total_cents").is_not_null().cast(pl.Int64)
-    )
 
 
 def _rows_of(ev: Evaluation, law: CompiledLaw, lines: pl.DataFrame) -> pl.LazyFrame:
