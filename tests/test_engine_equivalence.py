@@ -97,9 +97,11 @@ def test_chunked_evaluation_equals_one_frame(engine: Engine) -> None:
 
 
 def test_condition_sets_on_fields_no_line_gives_are_folded_to_the_same_bits(engine: Engine) -> None:
-    """A condition set whose fields are null on every line is evaluated once and added as a
-    constant; the condition words must equal those of every set evaluated on every line, both when
-    the folded sets are false for a missing fact and when they are true (no claim: not UST)."""
+    """A condition whose fields are null on every line is evaluated once: a set with such a
+    condition false is a constant 0, one with all of them true is the AND of its other conditions
+    (or a constant 1). The condition words must equal those of every set evaluated on every line,
+    both when the folded conditions are false for a missing fact and when they are true (no claim:
+    not UST; a fact not shown true), and on lines that give some of those facts."""
     from tariffstack.engine.keys import _build_condition_words, _condition_words
     from tariffstack.io.entry import lines_frame
 
@@ -112,12 +114,22 @@ def test_condition_sets_on_fields_no_line_gives_are_folded_to_the_same_bits(engi
             {**base, "spi": "S", "donation": True},
             {**base, "loading_date": "2025-03-01", "melt_country": "RU"},
         ],
+        "a claim beside facts not given, and one line that gives them": [
+            {**base, "spi": "S"},
+            {**base, "spi": "S+", "not_a_vehicle_part": True, "vehicle_or_aircraft_manufacturing_use": True},
+            {**base, "commerce_approved_quantity": True, "melt_country": "CA"},
+        ],
     }
     for name, rows in frames.items():
         typed, _ = lines_frame(rows)
         every_line = typed.select(_build_condition_words(law, frozenset(), typed.head(1)))
         folded = typed.select(_condition_words(law, typed))
         assert folded.equals(every_line), name
+    # Sets that read the entry time are folded too when another of their conditions reads a fact
+    # no line gives (a loading date, a remission code, a use): none is evaluated on the lines.
+    typed, _ = lines_frame([{**base, "spi": "S"}])
+    read = {name for word in _condition_words(law, typed) for name in word.meta.root_names()}
+    assert read == {"spi"}, read
     roots = [frozenset(s.meta.root_names()) for s in law.condition_sets]
     typed, _ = lines_frame(frames["nothing else given"])
     empty = {c for c in typed.columns if typed[c].null_count() == typed.height}

@@ -24,7 +24,7 @@ from datetime import datetime
 import polars as pl
 
 from tariffstack.engine.compiled import BASE_KINDS, BITS_PER_WORD, KEY_SPACE, CompiledLaw
-from tariffstack.engine.conditions import compile_all, describe_condition
+from tariffstack.engine.conditions import compile_all, compile_condition, describe_condition
 from tariffstack.engine.money import percent_to_ppm
 from tariffstack.law.loader import Law
 from tariffstack.law.model import ListRef, Measure, parse_ts
@@ -118,6 +118,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
     """All measures (of ``importing_country`` if given) and their rules, as integer-keyed tables."""
     prov_rows, country_rows, scope_rows, rate_rows, measure_rows = [], [], [], [], []
     conditions: dict[int, tuple[pl.Expr, str]] = {}
+    terms: dict[str, list[pl.Expr]] = {}  # each condition text's conditions, one expression each
     hids: dict[tuple[str, str], int] = {}
     pending_exceptions: list[tuple[int, str, str]] = []
     pid = 0
@@ -172,10 +173,9 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
             rate_rows.extend(_rate_rows(pid, measure, prov))
             pending_exceptions.extend((pid, measure.id, h) for h in prov.except_headings)
             if prov.conditions:
-                conditions[pid] = (
-                    compile_all(prov.conditions),
-                    "; ".join(describe_condition(c) for c in prov.conditions),
-                )
+                text = "; ".join(describe_condition(c) for c in prov.conditions)
+                conditions[pid] = (compile_all(prov.conditions), text)
+                terms.setdefault(text, [compile_condition(c) for c in prov.conditions])
     # Provisions with the same conditions (e.g. every USMCA exemption) share one bit; the bits are
     # packed 62 to an Int64 word, as many words as the law needs.
     sets: dict[str, pl.Expr] = {}
@@ -183,6 +183,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
         sets.setdefault(text, expr)
     set_bits = {text: bit for bit, text in enumerate(sets)}
     condition_sets = list(sets.values())
+    condition_terms = [terms[text] for text in sets]
     for row in prov_rows:
         cond = conditions.get(row["pid"])
         bit = set_bits[cond[1]] if cond else None
@@ -288,6 +289,7 @@ def compile_law(law: Law, importing_country: str | None = None) -> CompiledLaw:
         ),
         conditions=conditions,
         condition_sets=condition_sets,
+        condition_terms=condition_terms,
     )
 
 

@@ -36,6 +36,9 @@ class CompiledLaw:
     measures: pl.DataFrame
     conditions: dict[int, tuple[pl.Expr, str]]
     condition_sets: list[pl.Expr]
+    # Each set's conditions (the set is their AND; each is null-safe): a condition whose facts no
+    # line of a frame gives has one value on all of them, read once (engine/keys._condition_words)
+    condition_terms: list[list[pl.Expr]]
     breakpoints: pl.Series
     epoch_rates: pl.DataFrame
     rule_epochs: pl.DataFrame

@@ -332,16 +332,16 @@ def _summary(lines: pl.DataFrame, mfn: pl.DataFrame, applied: list[pl.DataFrame]
             for rows in [frame for frame in applied if not frame.is_empty()] or applied[:1]
         ]
     )
-    facts = lines.select(SUMMARY_FACTS)
-    schedule = mfn.select("line_id", "mfn_error", "mfn_cents")
+    facts = lines.lazy().select(SUMMARY_FACTS)
+    schedule = mfn.lazy().select("line_id", "mfn_error", "mfn_cents")
     if not by_position(lines.height):
         return run(
-            facts.lazy()
-            .join(schedule.lazy(), on="line_id", how="left", maintain_order="left")
+            facts.join(schedule, on="line_id", how="left", maintain_order="left")
             .join(totals, on="line_id", how="left", maintain_order="left")
             .select(_summary_columns())
         )
-    return left_join_lines(left_join_lines(facts, schedule), run(totals)).select(_summary_columns())
+    joined = left_join_lines(left_join_lines(run(facts), run(schedule)), run(totals))
+    return joined.select(_summary_columns())
 
 
 def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Evaluation:

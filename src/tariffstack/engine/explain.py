@@ -359,42 +359,40 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     by position afterwards (a call of one line ran ~12 frame operations for them, ~3 ms on one CPU;
     a known key, five, ~0.6 ms). The lines of stacks where a rule acts on their own values get
     theirs computed."""
-    keyed = _keyed_lines(ev)
-    ruled = keyed["per_line"].any()
-    shared = keyed.filter(~pl.col("per_line")) if ruled else keyed
+    stacks = ev.line_stacks
+    ruled = stacks["per_line"].any()
+    shared = stacks.filter(~pl.col("per_line")) if ruled else stacks
     kept, start, end = known_explanations(ev, law, shared)
     # Each line's block of kept rows, gathered in the query that reads them (the contract's).
-    blocks = pl.DataFrame([shared["line_id"], start.alias("start"), end.alias("end")]).lazy()
-    rows = blocks.select(
-        line_id=pl.col("line_id")
-        .repeat_by(pl.col("end") - pl.col("start"))
-        .list.explode(keep_nulls=False, empty_as_null=False),
-        row=pl.int_ranges("start", "end", dtype=pl.Int64).list.explode(keep_nulls=False, empty_as_null=False),
-    ).select("line_id", *(pl.lit(kept[c]).gather(pl.col("row")).alias(c) for c in NOT_APPLIED_COLUMNS[1:]))
+    start, end = pl.lit(start), pl.lit(end)
+    rows = (
+        shared.lazy()
+        .select(
+            line_id=pl.col("line_id")
+            .repeat_by(end - start)
+            .list.explode(keep_nulls=False, empty_as_null=False),
+            row=pl.int_ranges(start, end, dtype=pl.Int64).list.explode(keep_nulls=False, empty_as_null=False),
+        )
+        .select("line_id", *(pl.lit(kept[c]).gather(pl.col("row")).alias(c) for c in NOT_APPLIED_COLUMNS[1:]))
+    )
     if not ruled:
         return rows
-    per_line = keyed.filter(pl.col("per_line")).select("line_id")
+    per_line = stacks.filter(pl.col("per_line")).select("line_id")
     return pl.concat([rows, _rows_of(ev, law, per_line)]).sort("line_id", maintain_order=True)
-
-
-def _keyed_lines(ev: Evaluation) -> pl.DataFrame:
-    """(line_id, per_line, key) of each line with a stack (its explanation key: made with the
-    line's stack, :func:`tariffstack.engine.evaluate.explanation_key`)."""
-    stacks = ev.line_stacks
-    return pl.DataFrame([stacks["line_id"], stacks["per_line"], stacks["explanation_key"].alias("key")])
 
 
 def learn_explanations(ev: Evaluation, law: CompiledLaw) -> None:
     """Compute and keep the rows of the explanation keys of ``ev``'s lines not known yet (a
     server's warm-up: its first request of a key then reads them)."""
-    keyed = _keyed_lines(ev)
-    known_explanations(ev, law, keyed.filter(~pl.col("per_line")))
+    stacks = ev.line_stacks
+    known_explanations(ev, law, stacks.filter(~pl.col("per_line")))
 
 
 def known_explanations(
     ev: Evaluation, law: CompiledLaw, shared: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
-    """(the kept rows, the first and past-the-last row of each line of ``shared`` (line_id, key)),
+    """(the kept rows, the first and past-the-last row of each line of ``shared`` (line_id,
+    explanation_key)),
     a key not known yet computed on the first of its lines and kept.
 
     Kept: ``keys`` (sorted) with each key's ``start`` and ``end`` among ``rows``, whose rows are
@@ -404,11 +402,11 @@ def known_explanations(
         memo = law.memo.get("explained")
         if memo is None:
             memo = law.memo["explained"] = _no_explanations(ev, law)
-        found = _blocks(memo, shared["key"])
+        found = _blocks(memo, shared["explanation_key"])
         if not found["known"].all():
             memo = _with_keys(memo, shared.filter(~found["known"]), ev, law)
             law.memo["explained"] = memo
-            found = _blocks(memo, shared["key"])
+            found = _blocks(memo, shared["explanation_key"])
         return memo["rows"], found["start"], found["end"]
 
 
@@ -431,8 +429,9 @@ def _no_explanations(ev: Evaluation, law: CompiledLaw) -> dict:
 
 
 def _with_keys(memo: dict, fresh_lines: pl.DataFrame, ev: Evaluation, law: CompiledLaw) -> dict:
-    """``memo`` with the keys of ``fresh_lines`` (line_id, key) computed on one line each."""
-    fresh = run(fresh_lines.lazy().group_by("key").agg(pl.col("line_id").min()).sort("key"))
+    """``memo`` with the keys of ``fresh_lines`` (line_id, explanation_key) computed on one line
+    each."""
+    fresh = run(fresh_lines.lazy().group_by(key="explanation_key").agg(pl.col("line_id").min()).sort("key"))
     computed = run(
         _rows_of(ev, law, fresh.select("line_id"))
         .join(fresh.lazy(), on="line_id", maintain_order="left")

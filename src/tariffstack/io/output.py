@@ -139,10 +139,11 @@ def records_frame(
             message="message",
         ),
     )
+    frame = s.lazy()
+    if passthrough.width > 1:  # (only ``line_id``: no ids to join)
+        frame = frame.join(passthrough.lazy(), on="line_id", how="left")
     frame = (
-        s.lazy()
-        .join(passthrough.lazy(), on="line_id", how="left")
-        .join(_descriptions(evaluation, store), on="line_id", how="left")
+        frame.join(_descriptions(evaluation, store), on="line_id", how="left")
         .join(items, on="line_id", how="left")
         .join(skipped, on="line_id", how="left")
         .join(caveats, on="line_id", how="left")
