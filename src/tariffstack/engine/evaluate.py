@@ -41,6 +41,7 @@ from tariffstack.engine.query import run
 from tariffstack.engine.rows import (
     PerLineTotals,
     by_position,
+    filled,
     join_by_position,
     left_join_lines,
     semi_join_by_position,
@@ -442,7 +443,7 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
                 facts["entry_ts"],
                 facts["explanation_key"],
                 (
-                    pl.repeat(False, facts.height, dtype=pl.Boolean, eager=True)
+                    filled("per_line", False, facts.height, pl.Boolean)
                     if ruled_facts is None
                     else facts["stack_id"].is_in(acting_rules["stack_id"].implode())
                 ).alias("per_line"),

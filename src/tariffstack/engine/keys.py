@@ -20,6 +20,7 @@ import polars as pl
 
 from tariffstack.engine.compiled import BITS_PER_WORD, CompiledLaw
 from tariffstack.engine.query import run
+from tariffstack.engine.rows import filled
 from tariffstack.hts.rates import UNIT_SYNONYMS
 from tariffstack.law.vocabulary import SPI_SYNONYMS
 
@@ -150,8 +151,8 @@ def _condition_words(law: CompiledLaw, lines: pl.DataFrame) -> list[pl.Expr]:
     )
     constant: frozenset[tuple[int, int]] = frozenset()
     if not lines.is_empty():  # (a frame of no lines has no line to read a constant from)
-        fields = {c for terms in roots for r in terms for c in r}
-        empty = {c for c in fields if lines[c].null_count() == lines.height}
+        nulls = lines.null_count().row(0, named=True)  # (every column's count in one operation)
+        empty = {c for terms in roots for r in terms for c in r if nulls[c] == lines.height}
         constant = frozenset(
             (i, j) for i, terms in enumerate(roots) for j, r in enumerate(terms) if r <= empty
         )
@@ -243,7 +244,7 @@ def assign_keys(prepared: pl.DataFrame, law: CompiledLaw) -> tuple[pl.DataFrame,
         .with_columns(pl.col("key_id").cast(pl.Int64))
     )
     rows = run(groups.lazy().select("key_id", "_row").explode("_row"))
-    key_id = pl.repeat(0, prepared.height, dtype=pl.Int64, eager=True).scatter(rows["_row"], rows["key_id"])
+    key_id = filled("key_id", 0, prepared.height, pl.Int64).scatter(rows["_row"], rows["key_id"])
     facts = (pl.lit(prepared[c]).gather(pl.col("_first")) for c in KEY_FACTS)  # each key's first row's
     keys = run(groups.lazy().select("key_id", *columns, *facts))
     lines = run(prepared.lazy().drop("has_qty", "has_qty2", "present", "_outside", *columns[1:])).hstack(

@@ -36,6 +36,7 @@ import polars as pl
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
+from tariffstack.engine.rows import filled
 from tariffstack.engine.sorted_keys import block_bounds, holds, position
 from tariffstack.engine.stack import apply_exceptions, in_force_pairs, stack_columns
 
@@ -116,7 +117,7 @@ def _find(local: pl.DataFrame, memo: dict | None) -> pl.DataFrame:
     if rows.select(local.columns).equals(local):  # (every stack known: one comparison)
         return rows
     same = functools.reduce(operator.and_, (rows[c].eq_missing(local[c]) for c in local.columns))
-    unknown = pl.repeat(None, local.height, dtype=pl.Int64, eager=True)
+    unknown = filled("unknown", None, local.height, pl.Int64)
     found = rows.with_columns(rows[c].zip_with(same, unknown) for c in rows.columns if c not in local.columns)
     shared = ~same & holds(hashes, at, local["stack_hash"])
     if shared.any():  # (a hash two stacks share: the exact join, for those stacks only)

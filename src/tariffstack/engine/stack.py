@@ -20,6 +20,7 @@ import polars as pl
 from tariffstack.engine.compiled import BASE_KINDS, KEY_SPACE, CompiledLaw
 from tariffstack.engine.keys import BASE_COLUMNS, PRESENT_BIT, word_count
 from tariffstack.engine.query import run
+from tariffstack.engine.rows import filled
 from tariffstack.engine.schedule import SMALL_FRAME  # the few keys worked on alone
 from tariffstack.engine.sorted_keys import held, position
 
@@ -182,7 +183,7 @@ def stack_keys(keys: pl.DataFrame, law: CompiledLaw, n_keys: int) -> tuple[pl.Se
         .with_columns(pl.col("stack_id").cast(pl.Int64), stack_hash=pl.struct(stack_columns(law)).hash())
     )
     members = run(groups.lazy().select("stack_id", "key_id").explode("key_id"))
-    of_key = pl.repeat(None, n_keys, dtype=pl.Int64, eager=True)
+    of_key = filled("stack_id", None, n_keys, pl.Int64)
     return of_key.scatter(members["key_id"], members["stack_id"]), groups.drop("key_id")
 
 
