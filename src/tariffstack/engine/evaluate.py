@@ -351,12 +351,13 @@ def _evaluate_chunk(lines: pl.DataFrame, law: CompiledLaw, store: Store) -> Eval
     prepared = prepare_lines(valid, law, revision_starts(store))
     line_keys, keys = assign_keys(prepared, law)
     schedule = key_schedule(keys, store)
+    every_key = schedule["mfn_error"].null_count() == schedule.height  # (no schedule error: no filter)
     scheduled = (
-        schedule["key_id"]
-        if schedule["mfn_error"].null_count() == schedule.height
-        else schedule.filter(pl.col("mfn_error").is_null())["key_id"]
+        keys
+        if every_key
+        else semi_join_by_position(keys, schedule.filter(pl.col("mfn_error").is_null())["key_id"], "key_id")
     )
-    scoped, class_pids = scope_classes(semi_join_by_position(keys, scheduled, "key_id"), law)
+    scoped, class_pids = scope_classes(scheduled, law)
     key_stacks, stacks = stack_keys(scoped, law, keys.height)
     known_ids, per_stack = stack_parts(stacks, class_pids, law)
     # Each key's known stack id (null: not scheduled) and its lines' explanation key but for the
