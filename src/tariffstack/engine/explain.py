@@ -357,8 +357,8 @@ def not_applied_rows(ev: Evaluation, law: CompiledLaw) -> pl.LazyFrame:
     with nothing in scope the origin's). So the rows of a key are computed on one of its lines
     the first time the process meets it, kept with the compiled law, and put on the key's lines
     by position afterwards (a call of one line ran ~12 frame operations for them, ~3 ms on one CPU;
-    a known key, five, ~0.6 ms). The lines of stacks where a rule acts on their own values get
-    theirs computed."""
+    for a known key, one operation finds its block, which the contract's query gathers). The lines
+    of stacks where a rule acts on their own values get theirs computed."""
     stacks = ev.line_stacks
     ruled = stacks["per_line"].any()
     shared = stacks.filter(~pl.col("per_line")) if ruled else stacks
@@ -391,9 +391,8 @@ def learn_explanations(ev: Evaluation, law: CompiledLaw) -> None:
 def known_explanations(
     ev: Evaluation, law: CompiledLaw, shared: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
-    """(the kept rows, the first and past-the-last row of each line of ``shared`` (line_id,
-    explanation_key)),
-    a key not known yet computed on the first of its lines and kept.
+    """(the kept rows, the first and past-the-last row of each line of ``shared``: line_id,
+    explanation_key), a key not known yet computed on the first of its lines and kept.
 
     Kept: ``keys`` (sorted) with each key's ``start`` and ``end`` among ``rows``, whose rows are
     appended in blocks of a key (a new key adds its rows at the end, so nothing kept is sorted

@@ -513,7 +513,7 @@ def _typed(
         # their search, ~0.25 ms, costs more than it saves, ~0.14 ms per 1,000 rows)
         typed = first.select("line_id", *names, _suspect=pl.col("_flag") | suspect)
         return run_shared(typed) if height >= SHARE_MIN_ROWS else run(typed)
-    assert isinstance(frame, pl.DataFrame)
+    frame = frame if isinstance(frame, pl.DataFrame) else run(frame)  # (validate_frame collects it)
     typed = run_shared(first).hstack(
         [
             column
