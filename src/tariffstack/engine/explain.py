@@ -14,7 +14,7 @@ import polars as pl
 from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.evaluate import Evaluation
 from tariffstack.engine.query import run
-from tariffstack.engine.sorted_keys import block_bounds, held, position
+from tariffstack.engine.sorted_keys import appended, block_bounds, held, position
 from tariffstack.hts.codes import dotted_expr
 from tariffstack.hts.store import Store
 
@@ -441,12 +441,11 @@ def _with_keys(memo: dict, fresh_lines: pl.DataFrame, ev: Evaluation, law: Compi
     start, end = bounds["start"], bounds["end"]
     keys = pl.concat([memo["keys"], fresh["key"]])
     order = keys.arg_sort()
-    rows = pl.concat([memo["rows"], computed.drop("line_id", "key")])
     return {
         "keys": keys.gather(order),
         "start": pl.concat([memo["start"], start]).gather(order),
         "end": pl.concat([memo["end"], end]).gather(order),
-        "rows": rows.rechunk() if rows.n_chunks() > 16 else rows,
+        "rows": appended(memo["rows"], computed.drop("line_id", "key")),
     }
 
 

@@ -37,7 +37,7 @@ from tariffstack.engine.compiled import CompiledLaw
 from tariffstack.engine.outcomes import rule_outcomes
 from tariffstack.engine.query import run
 from tariffstack.engine.rows import filled
-from tariffstack.engine.sorted_keys import block_bounds, holds, position
+from tariffstack.engine.sorted_keys import appended, block_bounds, holds, position
 from tariffstack.engine.stack import apply_exceptions, in_force_pairs, stack_columns
 
 PARTS = ("live", "acting", "decided", "excepted", "hits", "displaced", "stale")
@@ -136,7 +136,6 @@ def _add(unknown: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw, memo
     fresh = unknown.with_columns(stack_id=pl.int_range(first, first + unknown.height, dtype=pl.Int64))
     decided = _decide(fresh, class_pids, law)
     # Each part's rows of a stack are start … end after the rows already kept: found by binary
-    # search in the part's stack ids (sorted), for all the fresh ids at once.
     # search in the part's stack ids (sorted), for all the fresh ids and parts in one operation.
     bounds = []
     for name in PARTS:
@@ -146,7 +145,7 @@ def _add(unknown: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw, memo
     index = fresh.with_columns(bounds)
     if memo is None:
         return {"index": index, **decided, **_search(index)}
-    kept = {name: _appended(memo[name], frame) for name, frame in {"index": index, **decided}.items()}
+    kept = {name: appended(memo[name], frame) for name, frame in {"index": index, **decided}.items()}
     return {**kept, **_search(kept["index"])}
 
 
@@ -154,16 +153,6 @@ def _search(index: pl.DataFrame) -> dict[str, pl.Series]:
     """The known stacks' hashes in order (``hashes``) and their rows of ``index`` (``order``)."""
     order = index["stack_hash"].arg_sort()
     return {"hashes": index["stack_hash"].gather(order), "order": order}
-
-
-MAX_CHUNKS = 16
-
-
-def _appended(kept: pl.DataFrame, fresh: pl.DataFrame) -> pl.DataFrame:
-    """``fresh`` after ``kept``; put in one piece of memory when the pieces grow many (a frame of
-    many pieces is slower to gather from, and each new stack adds one)."""
-    frame = pl.concat([kept, fresh])
-    return frame.rechunk() if frame.n_chunks() > MAX_CHUNKS else frame
 
 
 def _decide(fresh: pl.DataFrame, class_pids: pl.DataFrame, law: CompiledLaw) -> dict[str, pl.DataFrame]:

@@ -4,7 +4,7 @@ A memo kept with the compiled law grows to tens of thousands of keys in the web 
 code, 15,000 stacks): a join against it hashes all of them on every call (~0.4–0.9 ms), a binary
 search of the few keys a call wants reads a handful. The memos keep their keys sorted (or a sorted
 copy with the row of each) so that one search serves, and their rows in blocks of a key, each
-block's bounds found by the same search.
+block's bounds found by the same search, a new key's block appended after the rest.
 """
 
 from __future__ import annotations
@@ -43,3 +43,13 @@ def block_bounds(block_ids: pl.Series, wanted: pl.Series, before: int = 0) -> tu
     start = before + of_row.search_sorted(ids, side="left").cast(pl.Int64)
     end = before + of_row.search_sorted(ids, side="right").cast(pl.Int64)
     return start, end
+
+
+MAX_CHUNKS = 16
+
+
+def appended(kept: pl.DataFrame, fresh: pl.DataFrame) -> pl.DataFrame:
+    """A memo's kept rows with ``fresh`` after them; put in one piece of memory when the pieces grow
+    many (a frame of many pieces is slower to gather from, and each new key adds one)."""
+    frame = pl.concat([kept, fresh])
+    return frame.rechunk() if frame.n_chunks() > MAX_CHUNKS else frame
